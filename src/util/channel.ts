@@ -1,0 +1,65 @@
+/**
+ * A bounded async queue: producers `push`, one consumer iterates. It is the one hand-made stream
+ * type in the project, used to feed a stage's input iterable.
+ */
+
+/** Thrown by `push` when the channel is full; the caller owns the overflow policy. */
+export class ChannelFullError extends Error {
+  constructor(readonly capacity: number) {
+    super(`channel is full (capacity ${capacity})`);
+  }
+}
+
+/** A single-consumer async queue with a capacity. */
+export class Channel<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private waiter: ((r: IteratorResult<T>) => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly capacity: number) {}
+
+  /** Queues a value; throws `ChannelFullError` past capacity. A push after `close` is dropped. */
+  push(value: T): void {
+    if (this.closed) return;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w({ value, done: false });
+      return;
+    }
+    if (this.items.length >= this.capacity) throw new ChannelFullError(this.capacity);
+    this.items.push(value);
+  }
+
+  /** Ends the stream once queued values are consumed. */
+  close(): void {
+    this.closed = true;
+    if (this.waiter && this.items.length === 0) {
+      const w = this.waiter;
+      this.waiter = null;
+      w({ value: undefined, done: true });
+    }
+  }
+
+  /** Number of queued values. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => {
+        if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
+        if (this.closed) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => {
+          this.waiter = resolve;
+        });
+      },
+      return: () => {
+        this.closed = true;
+        this.items.length = 0;
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
