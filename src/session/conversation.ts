@@ -1,0 +1,97 @@
+/**
+ * The default conversation: ordered items with their ids, plus what the wire item does not carry
+ * (audio bytes, word timings, the transcript the LLM sees).
+ */
+import type { Item } from '../../protocol/realtime/index.js';
+import type { WordTiming } from '../providers/types.js';
+import { newId } from '../util/ids.js';
+
+/** What the conversation keeps beside a wire item. */
+export interface ItemExtras {
+  /** Audio of an `input_audio` or `output_audio` part, in the format it arrived or was made in. */
+  audio?: Uint8Array[];
+  /** Bytes per millisecond of `audio`. */
+  audioBytesPerMs?: number;
+  /** Word timings of assistant audio, for truncation. */
+  words?: WordTiming[];
+  /** Transcript of user audio for the LLM, whether or not the client asked for transcription. */
+  transcript?: string | null;
+  /** Settles when the transcript of user audio is known. */
+  transcriptReady?: Promise<void>;
+}
+
+/** A stored item. */
+export interface Entry {
+  item: Item;
+  extras: ItemExtras;
+}
+
+/** Why an insert failed. */
+export type InsertError = 'item_not_found' | 'duplicate_item_id' | 'conversation_item_limit_reached';
+
+/** An ordered, id-indexed list of conversation items with a size limit. */
+export class Conversation {
+  readonly id = newId('conv');
+  private readonly order: Entry[] = [];
+  private readonly byId = new Map<string, Entry>();
+
+  constructor(private readonly maxItems: number) {}
+
+  /** Number of items. */
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** Items in order. */
+  entries(): readonly Entry[] {
+    return this.order;
+  }
+
+  /** The entry with this id. */
+  get(id: string): Entry | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Id of the last item, or null when empty. */
+  lastId(): string | null {
+    return this.order.at(-1)?.item.id ?? null;
+  }
+
+  /** Whether one more item fits. */
+  hasRoom(): boolean {
+    return this.order.length < this.maxItems;
+  }
+
+  /**
+   * Inserts after `previousItemId` (`"root"`: at the start; null or undefined: at the end).
+   * Returns the id of the item now before it, or an error.
+   */
+  insert(entry: Entry, previousItemId?: string | null): { ok: true; previousItemId: string | null } | { ok: false; error: InsertError } {
+    if (this.byId.has(entry.item.id)) return { ok: false, error: 'duplicate_item_id' };
+    if (!this.hasRoom()) return { ok: false, error: 'conversation_item_limit_reached' };
+    let index = this.order.length;
+    if (previousItemId === 'root') index = 0;
+    else if (previousItemId != null) {
+      const at = this.order.findIndex((e) => e.item.id === previousItemId);
+      if (at < 0) return { ok: false, error: 'item_not_found' };
+      index = at + 1;
+    }
+    this.order.splice(index, 0, entry);
+    this.byId.set(entry.item.id, entry);
+    return { ok: true, previousItemId: index === 0 ? null : this.order[index - 1]!.item.id };
+  }
+
+  /** Removes an item; false when unknown. */
+  delete(id: string): boolean {
+    const entry = this.byId.get(id);
+    if (!entry) return false;
+    this.byId.delete(id);
+    this.order.splice(this.order.indexOf(entry), 1);
+    return true;
+  }
+
+  /** Whether a function_call item with this call id exists. */
+  hasCall(callId: string): boolean {
+    return this.order.some((e) => e.item.type === 'function_call' && e.item.call_id === callId);
+  }
+}

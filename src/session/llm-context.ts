@@ -1,0 +1,81 @@
+/**
+ * Conversation items to an LLM request: the one place wire items (snake_case) become the stage
+ * contract's messages (camelCase). Assistant audio counts as what its transcript says, truncated
+ * where the client truncated it; user audio counts as its transcript.
+ */
+import type { Item, RealtimeSessionObject, ResponseParams, Tool, ToolChoice } from '../../protocol/realtime/index.js';
+import type { LlmMessage, LlmRequest, LlmTool } from '../providers/types.js';
+import type { Entry } from './conversation.js';
+
+/** Builds the LLM request of one response. */
+export function buildLlmRequest(session: RealtimeSessionObject, params: ResponseParams, entries: readonly Entry[]): LlmRequest {
+  const tools = params.tools ?? session.tools;
+  const toolChoice = params.tool_choice ?? session.tool_choice;
+  const max = params.max_output_tokens ?? session.max_output_tokens;
+  return {
+    instructions: params.instructions ?? session.instructions,
+    messages: toMessages(entries),
+    tools: toLlmTools(tools),
+    toolChoice: toLlmToolChoice(toolChoice),
+    maxOutputTokens: max === 'inf' ? null : max,
+  };
+}
+
+function toLlmTools(tools: readonly Tool[]): LlmTool[] {
+  const out: LlmTool[] = [];
+  for (const t of tools) {
+    if (t.type !== 'function') continue;
+    out.push({ name: t.name, description: t.description, parameters: t.parameters });
+  }
+  return out;
+}
+
+function toLlmToolChoice(choice: ToolChoice): LlmRequest['toolChoice'] {
+  if (typeof choice === 'string') return choice;
+  return { name: choice.type === 'function' ? choice.name : (choice.name ?? '') };
+}
+
+/** Items in order to messages; consecutive function calls join one assistant message. */
+export function toMessages(entries: readonly Entry[]): LlmMessage[] {
+  const out: LlmMessage[] = [];
+  for (const { item, extras } of entries) {
+    const message = toMessage(item, extras.transcript ?? null);
+    if (!message) continue;
+    const prev = out.at(-1);
+    if (message.role === 'assistant' && message.toolCalls && prev?.role === 'assistant' && prev.toolCalls) {
+      prev.toolCalls.push(...message.toolCalls);
+      continue;
+    }
+    out.push(message);
+  }
+  return out;
+}
+
+function toMessage(item: Item, transcript: string | null): LlmMessage | null {
+  switch (item.type) {
+    case 'function_call':
+      return { role: 'assistant', content: '', toolCalls: [{ id: item.call_id, name: item.name, arguments: item.arguments }] };
+    case 'function_call_output':
+      return { role: 'tool', toolCallId: item.call_id, content: item.output };
+    case 'message': {
+      const text = item.content
+        .map((p) => {
+          switch (p.type) {
+            case 'input_text':
+            case 'output_text':
+              return p.text;
+            case 'input_audio':
+              return p.transcript ?? transcript ?? '';
+            case 'output_audio':
+              return p.transcript ?? '';
+            default:
+              return '';
+          }
+        })
+        .filter((s) => s.length > 0)
+        .join(' ');
+      if (item.role === 'assistant') return { role: 'assistant', content: text };
+      return { role: item.role, content: text };
+    }
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * One Realtime session: routes client events to their handlers and owns the session state
+ * (effective config, conversation, input audio buffer, active responses). It speaks GA only; the
+ * connection's codec translates beta at the edge.
+ */
+import { createCodec, errorBody } from '../../protocol/realtime/index.js';
+import type {
+  ClientEvent,
+  ClientEventOf,
+  Dialect,
+  DialectCodec,
+  ErrorCode,
+  RealtimeSessionObject,
+  ServerEvent,
+  SessionObject,
+} from '../../protocol/realtime/index.js';
+import { decodeBase64Strict } from '../audio/base64.js';
+import { bytesPerMs } from '../audio/formats.js';
+import type { Stages } from '../providers/types.js';
+import { newId } from '../util/ids.js';
+import { Conversation } from './conversation.js';
+import type { Entry } from './conversation.js';
+import { EventWriter } from './event-writer.js';
+import type { ClientTransport } from './event-writer.js';
+import { InputAudioBuffer } from './input-audio-buffer.js';
+import { entryFromClientItem } from './item-input.js';
+import type { SessionLimits } from './limits.js';
+import { buildLlmRequest } from './llm-context.js';
+import { ResponseRun } from './response-run.js';
+import { applySessionUpdate, checkTools, defaultRealtimeSession, defaultTranscriptionSession } from './session-config.js';
+import type { SessionDefaults } from './session-config.js';
+import { transcribeItem } from './transcriber.js';
+import { truncateItem } from './truncate.js';
+
+/** Minimum audio a commit needs (OpenAI: "Expected at least 100ms of audio"). */
+export const MIN_COMMIT_MS = 100;
+/** WebSocket close code when the session reaches its maximum duration (going away). */
+export const CLOSE_SESSION_EXPIRED = 1001;
+
+/** Structured logger the session writes to (fixed messages, variables in fields). */
+export type SessionLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+
+/** What a session is built from. */
+export interface SessionOptions {
+  transport: ClientTransport;
+  dialect: Dialect;
+  kind: 'realtime' | 'transcription';
+  stages: Stages;
+  limits: SessionLimits;
+  defaults: SessionDefaults;
+  /** The URL named no model, so the first `session.update` may set it. */
+  modelOpen: boolean;
+  /** Maps a voice (OpenAI name or provider id) to the TTS's voice id. */
+  resolveVoice: (voice: string) => string;
+  log: SessionLog;
+  /** Sees every server event in GA form (tests, metrics). */
+  observer?: (event: ServerEvent) => void;
+}
+
+/** A Realtime session bound to one connection. */
+export class RealtimeSession {
+  readonly id: string;
+  private readonly writer: EventWriter;
+  private readonly codec: DialectCodec;
+  private readonly conversation: Conversation;
+  private readonly input: InputAudioBuffer;
+  private readonly abort = new AbortController();
+  private readonly pending: string[] = [];
+  private readonly active = new Set<ResponseRun>();
+  private session: SessionObject;
+  private started = false;
+  private closed = false;
+  private audioSent = false;
+  private modelOpen: boolean;
+  private vadWarned = false;
+  private expiryTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: SessionOptions) {
+    this.id = o.defaults.id;
+    this.codec = createCodec(o.dialect);
+    this.writer = new EventWriter(o.transport, this.codec, o.limits.maxOutboundBufferBytes, o.observer);
+    this.session = o.kind === 'transcription' ? defaultTranscriptionSession(o.defaults) : defaultRealtimeSession(o.defaults);
+    this.conversation = new Conversation(o.limits.maxConversationItems);
+    this.input = new InputAudioBuffer(bytesPerMs(this.session.audio.input.format.type), o.limits.maxInputAudioBufferMs);
+    this.modelOpen = o.modelOpen;
+  }
+
+  /** The effective session object. */
+  get config(): SessionObject {
+    return this.session;
+  }
+
+  /** Sends `session.created`, then handles the events that arrived before it. */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.writer.emit({ type: 'session.created', session: this.session });
+    this.expiryTimer = setTimeout(() => this.expire(), this.o.limits.maxSessionDurationMs);
+    this.expiryTimer.unref();
+    for (const text of this.pending.splice(0)) this.dispatch(text);
+  }
+
+  /** One inbound WebSocket message. Never throws. */
+  receive(data: string, isBinary: boolean): void {
+    if (this.closed) return;
+    if (isBinary) {
+      this.writer.error(errorBody('binary_frame_not_supported'));
+      return;
+    }
+    if (!this.started) {
+      if (this.pending.length >= this.o.limits.maxPendingEvents) this.writer.error(errorBody('too_many_pending_events'));
+      else this.pending.push(data);
+      return;
+    }
+    this.dispatch(data);
+  }
+
+  /** Stops everything the session runs; no event is sent after this. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.markClosed();
+    this.abort.abort();
+    for (const run of this.active) run.cancel('client_cancelled');
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+  }
+
+  private dispatch(text: string): void {
+    const parsed = this.codec.decode(text);
+    if (!parsed.ok) {
+      this.writer.error(parsed.error);
+      return;
+    }
+    try {
+      this.handle(parsed.event);
+    } catch (err) {
+      // A handler bug must not take the process or the session down.
+      this.o.log('error', 'client event handler failed', { sessionId: this.id, type: parsed.event.type, error: String(err) });
+      this.writer.error(errorBody('server_error', { eventId: parsed.event.event_id ?? null }));
+    }
+  }
+
+  private handle(event: ClientEvent): void {
+    switch (event.type) {
+      case 'session.update':
+        return this.onSessionUpdate(event);
+      case 'input_audio_buffer.append':
+        return this.onAppend(event);
+      case 'input_audio_buffer.commit':
+        return this.onCommit(event);
+      case 'input_audio_buffer.clear':
+        this.input.clear();
+        this.writer.emit({ type: 'input_audio_buffer.cleared' });
+        return;
+      case 'conversation.item.create':
+        return this.onItemCreate(event);
+      case 'conversation.item.retrieve':
+        return this.onItemRetrieve(event);
+      case 'conversation.item.delete':
+        return this.onItemDelete(event);
+      case 'conversation.item.truncate':
+        return this.onItemTruncate(event);
+      case 'response.create':
+        return this.onResponseCreate(event);
+      case 'response.cancel':
+        return this.onResponseCancel(event);
+      case 'output_audio_buffer.clear':
+        return this.fail('unsupported_event', event.event_id, 'type', 'output_audio_buffer.clear applies to WebRTC and SIP only: over WebSocket the client owns playback, so send response.cancel and conversation.item.truncate.');
+      case 'session.input_audio_buffer.append':
+      case 'session.close':
+        return this.fail('unsupported_event', event.event_id, 'type', `${event.type} belongs to translation sessions, which this gateway does not offer.`);
+    }
+  }
+
+  private fail(code: ErrorCode, eventId: string | undefined, param: string | null, message?: string): void {
+    this.writer.error(errorBody(code, { eventId: eventId ?? null, param, message }));
+  }
+
+  private onSessionUpdate(event: ClientEventOf<'session.update'>): void {
+    const result = applySessionUpdate(this.session, event.session, { audioSent: this.audioSent, modelOpen: this.modelOpen });
+    if (!result.ok) return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
+    const formatChanged = result.session.audio.input.format.type !== this.session.audio.input.format.type;
+    if (event.session.type === 'realtime' && event.session.model !== undefined) this.modelOpen = false;
+    this.session = result.session;
+    // Buffered audio is in the old format; keeping it would mix encodings in one item.
+    if (formatChanged) this.input.clear(bytesPerMs(this.session.audio.input.format.type));
+    this.writer.emit({ type: 'session.updated', session: this.session });
+  }
+
+  private onAppend(event: ClientEventOf<'input_audio_buffer.append'>): void {
+    const bytes = decodeBase64Strict(event.audio);
+    if (!bytes) return this.fail('invalid_audio', event.event_id, 'audio');
+    if (this.session.audio.input.format.type === 'audio/pcm' && bytes.byteLength % 2 !== 0) {
+      return this.fail('invalid_audio_length', event.event_id, 'audio', 'PCM16 audio must hold a whole number of 2-byte samples.');
+    }
+    if (!this.input.append(bytes)) {
+      return this.fail('input_audio_buffer_full', event.event_id, 'audio', `The input audio buffer holds at most ${this.o.limits.maxInputAudioBufferMs} ms; commit or clear it first.`);
+    }
+    if (this.session.audio.input.turn_detection && !this.vadWarned) {
+      // Server-side turn detection is not built yet: say so once rather than stay silent.
+      this.vadWarned = true;
+      this.fail('turn_detection_unavailable', event.event_id, 'session.audio.input.turn_detection');
+    }
+  }
+
+  private onCommit(event: ClientEventOf<'input_audio_buffer.commit'>): void {
+    const ms = this.input.durationMs;
+    if (ms < MIN_COMMIT_MS) {
+      return this.fail('input_audio_buffer_commit_empty', event.event_id, null, `Error committing input audio buffer: buffer too small. Expected at least ${MIN_COMMIT_MS}ms of audio, but buffer only has ${ms.toFixed(2)}ms of audio.`);
+    }
+    if (!this.conversation.hasRoom()) return this.fail('conversation_item_limit_reached', event.event_id, null);
+    const audio = this.input.take();
+    const entry: Entry = {
+      item: { id: newId('item'), object: 'realtime.item', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', transcript: null }] },
+      extras: { audio, audioBytesPerMs: bytesPerMs(this.session.audio.input.format.type) },
+    };
+    const inserted = this.conversation.insert(entry);
+    if (!inserted.ok) return this.fail(inserted.error, event.event_id, null);
+    this.writer.emit({ type: 'input_audio_buffer.committed', item_id: entry.item.id, previous_item_id: inserted.previousItemId });
+    this.announce(entry, inserted.previousItemId);
+    this.transcribe(entry, audio);
+  }
+
+  private transcribe(entry: Entry, audio: readonly Uint8Array[]): void {
+    entry.extras.transcriptReady = transcribeItem({
+      entry,
+      audio,
+      format: this.session.audio.input.format,
+      transcription: this.session.audio.input.transcription,
+      stt: this.o.stages.stt,
+      writer: this.writer,
+      signal: this.abort.signal,
+      log: (msg, fields) => this.o.log('warn', msg, { sessionId: this.id, ...fields }),
+    });
+  }
+
+  private announce(entry: Entry, previousItemId: string | null): void {
+    const item = wireItem(entry);
+    this.writer.emit({ type: 'conversation.item.added', previous_item_id: previousItemId, item });
+    this.writer.emit({ type: 'conversation.item.done', previous_item_id: previousItemId, item });
+  }
+
+  private onItemCreate(event: ClientEventOf<'conversation.item.create'>): void {
+    const made = entryFromClientItem(event.item, this.session.audio.input.format, 'item');
+    if (!made.ok) return this.fail(made.error.code, event.event_id, made.error.param, made.error.message);
+    const { entry, audio } = made;
+    if (entry.item.type === 'function_call_output' && !this.conversation.hasCall(entry.item.call_id)) {
+      return this.fail('invalid_call_id', event.event_id, 'item.call_id', `No function_call item has call_id '${entry.item.call_id}'.`);
+    }
+    const inserted = this.conversation.insert(entry, event.previous_item_id);
+    if (!inserted.ok) {
+      const param = inserted.error === 'item_not_found' ? 'previous_item_id' : inserted.error === 'duplicate_item_id' ? 'item.id' : null;
+      return this.fail(inserted.error, event.event_id, param);
+    }
+    this.announce(entry, inserted.previousItemId);
+    const part = entry.item.type === 'message' ? entry.item.content[0] : undefined;
+    if (audio && part?.type === 'input_audio' && part.transcript === null) this.transcribe(entry, [audio]);
+    else if (part?.type === 'input_audio') entry.extras.transcript = part.transcript;
+  }
+
+  private onItemRetrieve(event: ClientEventOf<'conversation.item.retrieve'>): void {
+    const entry = this.conversation.get(event.item_id);
+    if (!entry) return this.fail('item_not_found', event.event_id, 'item_id', `Item with item_id '${event.item_id}' not found.`);
+    this.writer.emit({ type: 'conversation.item.retrieved', item: wireItem(entry, true) });
+  }
+
+  private onItemDelete(event: ClientEventOf<'conversation.item.delete'>): void {
+    if (!this.conversation.delete(event.item_id)) {
+      return this.fail('item_not_found', event.event_id, 'item_id', `Item with item_id '${event.item_id}' not found.`);
+    }
+    this.writer.emit({ type: 'conversation.item.deleted', item_id: event.item_id });
+  }
+
+  private onItemTruncate(event: ClientEventOf<'conversation.item.truncate'>): void {
+    const entry = this.conversation.get(event.item_id);
+    if (!entry) return this.fail('item_not_found', event.event_id, 'item_id', `Item with item_id '${event.item_id}' not found.`);
+    const result = truncateItem(entry, event.content_index, event.audio_end_ms);
+    if (!result.ok) return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
+    this.writer.emit({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: event.content_index, audio_end_ms: event.audio_end_ms });
+  }
+
+  private onResponseCreate(event: ClientEventOf<'response.create'>): void {
+    const eventId = event.event_id;
+    if (this.session.type !== 'realtime') {
+      return this.fail('invalid_request', eventId, 'type', 'response.create is not available in a transcription session.');
+    }
+    const session: RealtimeSessionObject = this.session;
+    const params = event.response ?? {};
+    const outOfBand = params.conversation === 'none';
+    const current = this.activeDefault();
+    if (!outOfBand && current) {
+      return this.fail('conversation_already_has_active_response', eventId, null, `Conversation already has an active response in progress: ${current.id}. Wait until the response is finished before creating a new one.`);
+    }
+    const toolError = checkTools(params.tools ?? session.tools, params.tool_choice ?? session.tool_choice, 'response');
+    if (toolError) return this.fail(toolError.code, eventId, toolError.param, toolError.message);
+    if (!outOfBand && !this.conversation.hasRoom()) return this.fail('conversation_item_limit_reached', eventId, null);
+    let context: readonly Entry[] = this.conversation.entries();
+    if (params.input) {
+      const built: Entry[] = [];
+      for (const [i, item] of params.input.entries()) {
+        if (item.type === 'item_reference') {
+          const ref = this.conversation.get(item.id);
+          if (!ref) return this.fail('item_not_found', eventId, `response.input[${i}].id`, `Item with id '${item.id}' not found.`);
+          built.push(ref);
+          continue;
+        }
+        const made = entryFromClientItem(item, session.audio.input.format, `response.input[${i}]`);
+        if (!made.ok) return this.fail(made.error.code, eventId, made.error.param, made.error.message);
+        built.push(made.entry);
+      }
+      context = built;
+    }
+    const voice = params.audio?.output?.voice ?? session.audio.output.voice;
+    const run = new ResponseRun({
+      writer: this.writer,
+      stages: this.o.stages,
+      conversation: outOfBand ? null : this.conversation,
+      modalities: (params.output_modalities ?? session.output_modalities)[0] === 'text' ? ['text'] : ['audio'],
+      format: params.audio?.output?.format ?? session.audio.output.format,
+      voice,
+      ttsVoice: this.o.resolveVoice(typeof voice === 'string' ? voice : voice.id),
+      speed: session.audio.output.speed,
+      maxOutputTokens: params.max_output_tokens ?? session.max_output_tokens,
+      metadata: params.metadata ?? null,
+      request: async () => {
+        await this.waitForTranscripts(context);
+        return buildLlmRequest(session, params, context);
+      },
+      onAudio: () => {
+        this.audioSent = true;
+      },
+      onDone: (r) => this.active.delete(r),
+      log: (msg, fields) => this.o.log('warn', msg, { sessionId: this.id, ...fields }),
+    });
+    this.active.add(run);
+    run.start();
+  }
+
+  private async waitForTranscripts(entries: readonly Entry[]): Promise<void> {
+    const pending = entries.map((e) => e.extras.transcriptReady).filter((p): p is Promise<void> => p !== undefined);
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.o.limits.transcriptWaitMs);
+    });
+    await Promise.race([Promise.all(pending), timeout]);
+    clearTimeout(timer);
+  }
+
+  private onResponseCancel(event: ClientEventOf<'response.cancel'>): void {
+    let target: ResponseRun | undefined;
+    if (event.response_id !== undefined) target = [...this.active].find((r) => r.id === event.response_id);
+    else target = this.activeDefault() ?? [...this.active].at(-1);
+    if (!target) return this.fail('response_cancel_not_active', event.event_id, event.response_id !== undefined ? 'response_id' : null);
+    target.cancel('client_cancelled');
+  }
+
+  private activeDefault(): ResponseRun | undefined {
+    for (const run of this.active) if (run.inConversation) return run;
+    return undefined;
+  }
+
+  private expire(): void {
+    const minutes = Math.round(this.o.limits.maxSessionDurationMs / 60_000);
+    this.writer.error(errorBody('session_expired', { message: `Your session hit the maximum duration of ${minutes} minutes.` }));
+    this.o.transport.close(CLOSE_SESSION_EXPIRED, 'session expired');
+    this.close();
+  }
+}
+
+/** The item as sent on the wire; audio bytes only when `withAudio` (retrieve). */
+function wireItem(entry: Entry, withAudio = false): Entry['item'] {
+  const { item, extras } = entry;
+  if (item.type !== 'message') return { ...item };
+  const audio = withAudio && extras.audio ? Buffer.concat(extras.audio).toString('base64') : undefined;
+  return {
+    ...item,
+    content: item.content.map((p) => (audio !== undefined && (p.type === 'input_audio' || p.type === 'output_audio') ? { ...p, audio } : { ...p })),
+  };
+}

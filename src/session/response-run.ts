@@ -1,0 +1,332 @@
+/**
+ * One response from `response.created` to `response.done`: drives the LLM and TTS stages and
+ * turns what they produce into server events in the order clients depend on
+ * (shared/realtime-protocol.md 4.2 to 4.4). Cancellation closes every open part and item at once,
+ * with its `.done` event, before `response.done`; late stage output is then dropped.
+ */
+import type {
+  AudioFormat,
+  FunctionCallItem,
+  MessageItem,
+  ResponseObject,
+  ResponseStatusDetails,
+  Usage,
+  Voice,
+} from '../../protocol/realtime/index.js';
+import { encodeBase64 } from '../audio/base64.js';
+import { bytesPerMs } from '../audio/formats.js';
+import { SentenceChunker } from '../pipeline/sentence-chunker.js';
+import type { AudioSpec, LlmRequest, LlmUsage, Stages, WordTiming } from '../providers/types.js';
+import { isAbortError } from '../util/abort.js';
+import { Channel } from '../util/channel.js';
+import { newId } from '../util/ids.js';
+import type { Conversation } from './conversation.js';
+import type { EventWriter } from './event-writer.js';
+
+/** Sentences waiting for the TTS; an LLM far ahead of its TTS is a fault, not a queue to grow. */
+const MAX_PENDING_TTS_PIECES = 512;
+
+/** Everything a response needs, fixed when it is created. */
+export interface ResponseSetup {
+  writer: EventWriter;
+  stages: Stages;
+  /** The default conversation, or null for an out-of-band response (`conversation: "none"`). */
+  conversation: Conversation | null;
+  modalities: ['text'] | ['audio'];
+  format: AudioFormat;
+  voice: Voice;
+  /** Provider voice id the TTS gets. */
+  ttsVoice: string;
+  speed: number;
+  maxOutputTokens: number | 'inf';
+  metadata: Record<string, string> | null;
+  /** Resolves to the LLM request once pending user transcripts are in. */
+  request: () => Promise<LlmRequest>;
+  /** Called when audio first goes out (the session's voice is then fixed). */
+  onAudio: () => void;
+  /** Called once, after `response.done`. */
+  onDone: (run: ResponseRun) => void;
+  log: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+/** Why a response was cancelled. */
+export type CancelReason = 'client_cancelled' | 'turn_detected';
+
+interface MessageSlot {
+  kind: 'message';
+  item: MessageItem;
+  outputIndex: number;
+  text: string;
+  audio: Uint8Array[];
+  words: WordTiming[];
+}
+interface CallSlot {
+  kind: 'call';
+  item: FunctionCallItem;
+  outputIndex: number;
+}
+type Slot = MessageSlot | CallSlot;
+
+/** A running response. */
+export class ResponseRun {
+  readonly id = newId('resp');
+  private readonly controller = new AbortController();
+  private readonly slots: Slot[] = [];
+  private readonly calls = new Map<number, CallSlot>();
+  private message: MessageSlot | null = null;
+  private finished = false;
+  private usage: LlmUsage | null = null;
+
+  constructor(private readonly s: ResponseSetup) {}
+
+  /** True once `response.done` has been sent. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Whether this response writes to the default conversation. */
+  get inConversation(): boolean {
+    return this.s.conversation !== null;
+  }
+
+  /** Sends `response.created` and runs the stages in the background. */
+  start(): void {
+    this.s.writer.emit({ type: 'response.created', response: this.object('in_progress', null) });
+    void this.run();
+  }
+
+  /** Ends the response now: open parts and items are closed, then `response.done` (cancelled). */
+  cancel(reason: CancelReason): void {
+    this.finish('cancelled', { type: 'cancelled', reason });
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.controller.signal;
+    let ttsTask: Promise<void> | null = null;
+    let pieces: Channel<string> | null = null;
+    const chunker = new SentenceChunker();
+    let finishReason: 'stop' | 'length' | 'tool_calls' = 'stop';
+    try {
+      const request = await this.s.request();
+      if (this.finished) return;
+      for await (const ev of this.s.stages.llm.generate(request, signal)) {
+        if (this.finished) return;
+        if (ev.type === 'text') {
+          if (!ev.delta) continue;
+          const slot = this.openMessage();
+          slot.text += ev.delta;
+          if (this.s.modalities[0] === 'audio') {
+            this.emitPart(slot, 'response.output_audio_transcript.delta', ev.delta);
+            if (!pieces) {
+              pieces = new Channel<string>(MAX_PENDING_TTS_PIECES);
+              ttsTask = this.speak(slot, pieces, signal);
+            }
+            for (const piece of chunker.push(ev.delta)) pieces.push(piece);
+          } else {
+            this.emitPart(slot, 'response.output_text.delta', ev.delta);
+          }
+        } else if (ev.type === 'tool_call') {
+          this.toolDelta(ev.index, ev.id, ev.name, ev.argumentsDelta);
+        } else {
+          finishReason = ev.finishReason;
+          this.usage = ev.usage;
+        }
+      }
+      if (pieces) {
+        const rest = chunker.flush();
+        if (rest) pieces.push(rest);
+        pieces.close();
+        await ttsTask;
+      }
+      if (this.finished) return;
+      if (finishReason === 'length') this.finish('incomplete', { type: 'incomplete', reason: 'max_output_tokens' });
+      else this.finish('completed', null);
+    } catch (err) {
+      pieces?.close();
+      this.fail(err);
+    }
+  }
+
+  /** Feeds sentences to the TTS and streams its audio out as deltas. */
+  private async speak(slot: MessageSlot, pieces: Channel<string>, signal: AbortSignal): Promise<void> {
+    const spec = audioSpecOf(this.s.format);
+    try {
+      const opts = { audio: spec, voice: this.s.ttsVoice, speed: this.s.speed };
+      for await (const chunk of this.s.stages.tts.synthesize(pieces, opts, signal)) {
+        if (this.finished) return;
+        if (chunk.words) slot.words.push(...chunk.words);
+        if (chunk.audio.byteLength === 0) continue;
+        slot.audio.push(chunk.audio);
+        this.s.onAudio();
+        this.emitPart(slot, 'response.output_audio.delta', encodeBase64(chunk.audio));
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.finished || isAbortError(err) || this.controller.signal.aborted) return;
+    const message = err instanceof Error ? err.message : String(err);
+    this.s.log('response failed', { responseId: this.id, error: message });
+    this.finish('failed', { type: 'failed', error: { type: 'server_error', code: 'provider_error' } });
+  }
+
+  private openMessage(): MessageSlot {
+    if (this.message) return this.message;
+    const item: MessageItem = { id: newId('item'), object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
+    const slot: MessageSlot = { kind: 'message', item, outputIndex: this.slots.length, text: '', audio: [], words: [] };
+    this.message = slot;
+    this.addItem(slot);
+    const part = this.s.modalities[0] === 'audio' ? { type: 'audio' as const, transcript: '' } : { type: 'text' as const, text: '' };
+    this.s.writer.emit({ type: 'response.content_part.added', ...this.partIds(slot), part });
+    return slot;
+  }
+
+  private toolDelta(index: number, id: string | undefined, name: string | undefined, delta: string): void {
+    let slot = this.calls.get(index);
+    if (!slot) {
+      const item: FunctionCallItem = {
+        id: newId('item'),
+        object: 'realtime.item',
+        type: 'function_call',
+        status: 'in_progress',
+        call_id: id ?? newId('call'),
+        name: name ?? '',
+        arguments: '',
+      };
+      slot = { kind: 'call', item, outputIndex: this.slots.length };
+      this.calls.set(index, slot);
+      this.addItem(slot);
+    }
+    if (!delta) return;
+    slot.item.arguments += delta;
+    this.s.writer.emit({
+      type: 'response.function_call_arguments.delta',
+      response_id: this.id,
+      item_id: slot.item.id,
+      output_index: slot.outputIndex,
+      call_id: slot.item.call_id,
+      delta,
+    });
+  }
+
+  private addItem(slot: Slot): void {
+    this.slots.push(slot);
+    this.s.writer.emit({ type: 'response.output_item.added', response_id: this.id, output_index: slot.outputIndex, item: { ...slot.item } });
+    const conv = this.s.conversation;
+    if (!conv) return;
+    const inserted = conv.insert({ item: slot.item, extras: {} });
+    // The conversation was checked for room when the response was accepted; a full one keeps the
+    // response out-of-band rather than failing it mid-stream.
+    if (inserted.ok) this.s.writer.emit({ type: 'conversation.item.added', previous_item_id: inserted.previousItemId, item: { ...slot.item } });
+  }
+
+  private partIds(slot: MessageSlot) {
+    return { response_id: this.id, item_id: slot.item.id, output_index: slot.outputIndex, content_index: 0 };
+  }
+
+  private emitPart(
+    slot: MessageSlot,
+    type: 'response.output_text.delta' | 'response.output_audio.delta' | 'response.output_audio_transcript.delta',
+    delta: string,
+  ): void {
+    this.s.writer.emit({ type, ...this.partIds(slot), delta });
+  }
+
+  /** Closes what is open, records the outcome and sends `response.done`. Runs once. */
+  private finish(status: ResponseObject['status'], details: ResponseStatusDetails): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.controller.abort();
+    const itemStatus = status === 'completed' ? 'completed' : 'incomplete';
+    for (const slot of this.slots) this.closeSlot(slot, itemStatus);
+    this.s.writer.emit({ type: 'response.done', response: this.object(status, details) });
+    this.s.onDone(this);
+  }
+
+  private closeSlot(slot: Slot, status: 'completed' | 'incomplete'): void {
+    const w = this.s.writer;
+    if (slot.kind === 'call') {
+      w.emit({
+        type: 'response.function_call_arguments.done',
+        response_id: this.id,
+        item_id: slot.item.id,
+        output_index: slot.outputIndex,
+        call_id: slot.item.call_id,
+        name: slot.item.name,
+        arguments: slot.item.arguments,
+      });
+    } else if (this.s.modalities[0] === 'audio') {
+      w.emit({ type: 'response.output_audio.done', ...this.partIds(slot) });
+      w.emit({ type: 'response.output_audio_transcript.done', ...this.partIds(slot), transcript: slot.text });
+      w.emit({ type: 'response.content_part.done', ...this.partIds(slot), part: { type: 'audio', transcript: slot.text } });
+      slot.item.content = [{ type: 'output_audio', transcript: slot.text }];
+    } else {
+      w.emit({ type: 'response.output_text.done', ...this.partIds(slot), text: slot.text });
+      w.emit({ type: 'response.content_part.done', ...this.partIds(slot), part: { type: 'text', text: slot.text } });
+      slot.item.content = [{ type: 'output_text', text: slot.text }];
+    }
+    slot.item.status = status;
+    w.emit({ type: 'response.output_item.done', response_id: this.id, output_index: slot.outputIndex, item: { ...slot.item } });
+    const conv = this.s.conversation;
+    const entry = conv?.get(slot.item.id);
+    if (!conv || !entry) return;
+    if (slot.kind === 'message' && slot.audio.length > 0) {
+      entry.extras.audio = slot.audio;
+      entry.extras.audioBytesPerMs = bytesPerMs(this.s.format.type);
+      entry.extras.words = slot.words;
+    }
+    const index = conv.entries().indexOf(entry);
+    const previous = index > 0 ? conv.entries()[index - 1]!.item.id : null;
+    w.emit({ type: 'conversation.item.done', previous_item_id: previous, item: { ...slot.item } });
+  }
+
+  private object(status: ResponseObject['status'], details: ResponseStatusDetails): ResponseObject {
+    const done = status !== 'in_progress';
+    return {
+      object: 'realtime.response',
+      id: this.id,
+      status,
+      status_details: details,
+      output: done ? this.slots.map((s) => ({ ...s.item })) : [],
+      conversation_id: this.s.conversation?.id ?? null,
+      output_modalities: this.s.modalities,
+      max_output_tokens: this.s.maxOutputTokens,
+      audio: { output: { format: this.s.format, voice: this.s.voice } },
+      usage: done ? this.usageObject() : null,
+      metadata: this.s.metadata,
+    };
+  }
+
+  private usageObject(): Usage {
+    const input = this.usage?.inputTokens ?? 0;
+    const output = this.usage?.outputTokens ?? 0;
+    // Audio tokens are an OpenAI billing unit with no counterpart in this pipeline: reported as 0.
+    return {
+      total_tokens: input + output,
+      input_tokens: input,
+      output_tokens: output,
+      input_token_details: {
+        text_tokens: input,
+        audio_tokens: 0,
+        image_tokens: 0,
+        cached_tokens: 0,
+        cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 },
+      },
+      output_token_details: { text_tokens: output, audio_tokens: 0 },
+    };
+  }
+}
+
+/** The stage-side description of a Realtime audio format. */
+export function audioSpecOf(format: AudioFormat): AudioSpec {
+  switch (format.type) {
+    case 'audio/pcm':
+      return { encoding: 'pcm16', sampleRate: 24_000 };
+    case 'audio/pcmu':
+      return { encoding: 'mulaw', sampleRate: 8_000 };
+    case 'audio/pcma':
+      return { encoding: 'alaw', sampleRate: 8_000 };
+  }
+}

@@ -1,0 +1,56 @@
+/** Starts a real gateway on an ephemeral port for a test, with scripted stages. */
+import type { ServerEvent } from '../../protocol/realtime/index.js';
+import { loadConfig } from '../../src/config.js';
+import type { GatewayConfig } from '../../src/config.js';
+import { ScriptedLlm, echoScript } from '../../src/providers/fake/scripted-llm.js';
+import type { LlmScript } from '../../src/providers/fake/scripted-llm.js';
+import { ScriptedStt } from '../../src/providers/fake/scripted-stt.js';
+import { ToneTts } from '../../src/providers/fake/tone-tts.js';
+import type { ToneTtsOptions } from '../../src/providers/fake/tone-tts.js';
+import { createGateway } from '../../src/server/gateway.js';
+import type { Gateway } from '../../src/server/gateway.js';
+import { SILENT_LOGGER } from '../../src/util/log.js';
+
+/** Options of a test gateway. */
+export interface TestGatewayOptions {
+  env?: Record<string, string>;
+  llm?: LlmScript;
+  tts?: Partial<ToneTtsOptions>;
+  stt?: string[];
+}
+
+/** A started test gateway. */
+export interface TestGateway {
+  gateway: Gateway;
+  config: GatewayConfig;
+  port: number;
+  /** `ws://` or `wss://` URL of `/v1/realtime`. */
+  url: string;
+  /** Every server event, by session id, in GA form. */
+  events: Map<string, ServerEvent[]>;
+  llms: ScriptedLlm[];
+  close(): Promise<void>;
+}
+
+/** Starts a gateway on 127.0.0.1 and an ephemeral port. */
+export async function startGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...opts.env });
+  const events = new Map<string, ServerEvent[]>();
+  const llms: ScriptedLlm[] = [];
+  const gateway = createGateway({
+    config,
+    log: SILENT_LOGGER,
+    stages: () => {
+      const llm = new ScriptedLlm(opts.llm ?? echoScript());
+      llms.push(llm);
+      return { llm, tts: new ToneTts(opts.tts), stt: new ScriptedStt(opts.stt ?? []) };
+    },
+    observer: (id, e) => {
+      const list = events.get(id) ?? [];
+      list.push(e);
+      events.set(id, list);
+    },
+  });
+  const { port, url } = await gateway.listen();
+  return { gateway, config, port, url, events, llms, close: () => gateway.close() };
+}
