@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   AudioFormatSchema,
+  intIn,
   BetaAudioFormatSchema,
   BetaModalitiesSchema,
   MaxOutputTokensSchema,
@@ -73,8 +74,8 @@ const appendAudio = { audio: z.string() };
 const itemRef = { item_id: itemId };
 const truncate = {
   item_id: itemId,
-  content_index: z.number().int().min(0),
-  audio_end_ms: z.number().int().min(0),
+  content_index: intIn(0),
+  audio_end_ms: intIn(0),
 };
 
 /** Client events whose shape is the same in both dialects. */

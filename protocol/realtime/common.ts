@@ -4,6 +4,17 @@
  */
 import { z } from 'zod';
 
+/**
+ * Marks range issues of integer fields: zod reports the same issue for `int().max()` and `max()`,
+ * and OpenAI names them differently (`integer_above_max_value` vs `decimal_above_max_value`).
+ */
+export const INTEGER_RANGE = 'integer out of range';
+
+/** An integer field of the client events, with an inclusive range. */
+export function intIn(min: number, max: number = Number.MAX_SAFE_INTEGER) {
+  return z.number().int().min(min, { error: INTEGER_RANGE }).max(max, { error: INTEGER_RANGE });
+}
+
 /** An id the client may choose; the server keeps it verbatim. */
 export const ClientIdSchema = z.string().min(1).max(256);
 
@@ -14,7 +25,7 @@ export const PCM_RATE_HZ = 24_000;
 export const AudioFormatSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('audio/pcm'),
-    rate: z.number().int().min(PCM_RATE_HZ).max(PCM_RATE_HZ).optional(),
+    rate: intIn(PCM_RATE_HZ, PCM_RATE_HZ).optional(),
   }),
   z.strictObject({ type: z.literal('audio/pcmu') }),
   z.strictObject({ type: z.literal('audio/pcma') }),
@@ -57,16 +68,16 @@ export const ToolChoiceSchema = z.union([
 export type ToolChoice = z.infer<typeof ToolChoiceSchema>;
 
 /** `max_output_tokens` (beta `max_response_output_tokens`). */
-export const MaxOutputTokensSchema = z.union([z.number().int().min(1).max(4096), z.literal('inf')]);
+export const MaxOutputTokensSchema = z.union([intIn(1, 4096), z.literal('inf')]);
 export type MaxOutputTokens = z.infer<typeof MaxOutputTokensSchema>;
 
 /** Server VAD turn detection; every field optional on the wire, defaults filled by the session. */
 export const ServerVadSchema = z.strictObject({
   type: z.literal('server_vad'),
   threshold: z.number().min(0).max(1).optional(),
-  prefix_padding_ms: z.number().int().min(0).max(10_000).optional(),
-  silence_duration_ms: z.number().int().min(0).max(10_000).optional(),
-  idle_timeout_ms: z.number().int().min(0).max(3_600_000).nullable().optional(),
+  prefix_padding_ms: intIn(0, 10_000).optional(),
+  silence_duration_ms: intIn(0, 10_000).optional(),
+  idle_timeout_ms: intIn(0, 3_600_000).nullable().optional(),
   create_response: z.boolean().optional(),
   interrupt_response: z.boolean().optional(),
 });
@@ -111,7 +122,7 @@ export const TruncationSchema = z.union([
   z.strictObject({
     type: z.literal('retention_ratio'),
     retention_ratio: z.number().min(0).max(1),
-    token_limits: z.strictObject({ post_instructions: z.number().int().min(0).optional() }).optional(),
+    token_limits: z.strictObject({ post_instructions: intIn(0).optional() }).optional(),
   }),
 ]);
 

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { BETA_CLIENT_EVENT_SCHEMAS, CLIENT_EVENT_SCHEMAS } from './client-events.js';
 import type { BetaClientEvent, ClientEvent } from './client-events.js';
+import { INTEGER_RANGE } from './common.js';
 import { errorBody } from './errors.js';
 import type { ErrorCode, RealtimeErrorBody } from './errors.js';
 
@@ -109,7 +110,7 @@ function rangeError(issue: Issue, at: (code: ErrorCode, message: string) => Real
   const bound = small ? issue.minimum : issue.maximum;
   const param = formatPath(issue.path);
   if (issue.origin === 'number') {
-    const int = Number.isInteger(issue.input) && Number.isInteger(Number(bound));
+    const int = issue.message === INTEGER_RANGE;
     const code: ErrorCode = int
       ? small ? 'integer_below_min_value' : 'integer_above_max_value'
       : small ? 'decimal_below_min_value' : 'decimal_above_max_value';

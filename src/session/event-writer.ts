@@ -30,7 +30,8 @@ export class EventWriter {
 
   /** Sends one event; returns it as sent (GA form, with its `event_id`). */
   emit<E extends OutgoingEvent>(event: E): E & { event_id: string } {
-    const stamped = { type: event.type, event_id: newId('event'), ...event } as E & { event_id: string };
+    // `type` then `event_id` lead the JSON, as OpenAI's events do; the spread keeps `type` as is.
+    const stamped = Object.assign({ type: event.type, event_id: newId('event') }, event) as E & { event_id: string };
     if (this.closed) return stamped;
     if (this.transport.bufferedAmount > this.maxOutboundBufferBytes) {
       this.closed = true;

@@ -65,7 +65,8 @@ export class RealtimeSession {
   private readonly conversation: Conversation;
   private readonly input: InputAudioBuffer;
   private readonly abort = new AbortController();
-  private readonly pending: string[] = [];
+  private readonly pending: { data: string; isBinary: boolean }[] = [];
+  private readonly dropped: (string | null)[] = [];
   private readonly active = new Set<ResponseRun>();
   private session: SessionObject;
   private started = false;
@@ -97,22 +98,17 @@ export class RealtimeSession {
     this.writer.emit({ type: 'session.created', session: this.session });
     this.expiryTimer = setTimeout(() => this.expire(), this.o.limits.maxSessionDurationMs);
     this.expiryTimer.unref();
-    for (const text of this.pending.splice(0)) this.dispatch(text);
+    for (const { data, isBinary } of this.pending.splice(0)) this.dispatch(data, isBinary);
+    for (const eventId of this.dropped.splice(0)) this.writer.error(errorBody('too_many_pending_events', { eventId }));
   }
 
   /** One inbound WebSocket message. Never throws. */
   receive(data: string, isBinary: boolean): void {
     if (this.closed) return;
-    if (isBinary) {
-      this.writer.error(errorBody('binary_frame_not_supported'));
-      return;
-    }
-    if (!this.started) {
-      if (this.pending.length >= this.o.limits.maxPendingEvents) this.writer.error(errorBody('too_many_pending_events'));
-      else this.pending.push(data);
-      return;
-    }
-    this.dispatch(data);
+    if (this.started) return this.dispatch(data, isBinary);
+    if (this.pending.length < this.o.limits.maxPendingEvents) this.pending.push({ data, isBinary });
+    // Refusals are answered after session.created, which must stay the first server event.
+    else if (this.dropped.length < this.o.limits.maxPendingEvents) this.dropped.push(peekEventId(data));
   }
 
   /** Stops everything the session runs; no event is sent after this. */
@@ -125,7 +121,8 @@ export class RealtimeSession {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
   }
 
-  private dispatch(text: string): void {
+  private dispatch(text: string, isBinary: boolean): void {
+    if (isBinary) return this.writer.error(errorBody('binary_frame_not_supported'));
     const parsed = this.codec.decode(text);
     if (!parsed.ok) {
       this.writer.error(parsed.error);
@@ -377,4 +374,14 @@ function wireItem(entry: Entry, withAudio = false): Entry['item'] {
     ...item,
     content: item.content.map((p) => (audio !== undefined && (p.type === 'input_audio' || p.type === 'output_audio') ? { ...p, audio } : { ...p })),
   };
+}
+
+/** The `event_id` of a raw event, if it has one, without trusting it to parse. */
+function peekEventId(text: string): string | null {
+  try {
+    const v = JSON.parse(text) as { event_id?: unknown };
+    return typeof v.event_id === 'string' ? v.event_id : null;
+  } catch {
+    return null;
+  }
 }
