@@ -54,9 +54,14 @@ function parseWith(text: string, schemas: Record<string, z.ZodType>): ParseResul
       }),
     };
   }
-  const parsed = schema.safeParse(raw, { reportInput: true });
-  if (parsed.success) return { ok: true, event: parsed.data };
-  return { ok: false, error: issueToError(parsed.error.issues[0], eventId) };
+  try {
+    const parsed = schema.safeParse(raw, { reportInput: true });
+    if (parsed.success) return { ok: true, event: parsed.data };
+    return { ok: false, error: issueToError(parsed.error.issues[0], eventId) };
+  } catch {
+    // Last line of the never-throws promise: an issue shape this mapping did not foresee.
+    return { ok: false, error: errorBody('invalid_event', { eventId }) };
+  }
 }
 
 /** The zod issue fields this mapping reads (zod 4 issue shapes). */
@@ -175,6 +180,7 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function clip(s: string, max = 80): string {
-  return s.length > max ? `${s.slice(0, max)}...` : s;
+function clip(s: string | undefined, max = 80): string {
+  const text = String(s);
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
