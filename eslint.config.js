@@ -17,7 +17,10 @@ export default tseslint.config(
     // The wire module depends on nothing of ours and never on the openai SDK (it is a test client only).
     files: ['protocol/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../../src/*', '**/src/**', 'openai', 'openai/*', '@openai/*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['../../src/*', '**/src/**', 'openai', 'openai/*', '@openai/*'] },
+      ],
     },
   },
   {

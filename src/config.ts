@@ -36,7 +36,12 @@ const int = (min: number) => z.coerce.number().int().min(min);
 const list = z
   .string()
   .optional()
-  .transform((s) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean));
+  .transform((s) =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 
 const EnvSchema = z.object({
   PORT: int(0).max(65_535).default(8000),
@@ -69,7 +74,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
-    throw new ConfigError('Set both TLS_CERT_FILE and TLS_KEY_FILE for HTTPS, or neither for plain HTTP (`npm run cert` makes a development pair).');
+    throw new ConfigError(
+      'Set both TLS_CERT_FILE and TLS_KEY_FILE for HTTPS, or neither for plain HTTP (`npm run cert` makes a development pair).',
+    );
   }
   if (e.GATEWAY_API_KEYS.length === 0 && !isLoopback(e.HOST)) {
     throw new ConfigError(

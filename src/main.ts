@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   });
   const { url } = await gateway.listen();
   log.info('gateway listening', { url, tls: config.tls !== null, keysRequired: config.apiKeys.length > 0 });
-  log.warn('providers: built-in stand-ins (echo LLM, tone TTS, duration STT); real providers are not wired yet');
+  log.warn(
+    'providers: built-in stand-ins (echo LLM, tone TTS, duration STT); real providers are not wired yet',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

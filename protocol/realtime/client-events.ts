@@ -23,7 +23,11 @@ import {
   ItemCreateSchema,
   ResponseInputItemSchema,
 } from './items.js';
-import { BetaSessionUpdateSchema, BetaTranscriptionSessionUpdateSchema, SessionUpdateSchema } from './session.js';
+import {
+  BetaSessionUpdateSchema,
+  BetaTranscriptionSessionUpdateSchema,
+  SessionUpdateSchema,
+} from './session.js';
 
 const eventId = z.string().max(512).optional();
 const itemId = z.string().min(1).max(256);
@@ -36,7 +40,9 @@ export const ResponseParamsSchema = z.strictObject({
   output_modalities: OutputModalitiesSchema.optional(),
   audio: z
     .strictObject({
-      output: z.strictObject({ format: AudioFormatSchema.optional(), voice: VoiceSchema.optional() }).optional(),
+      output: z
+        .strictObject({ format: AudioFormatSchema.optional(), voice: VoiceSchema.optional() })
+        .optional(),
     })
     .optional(),
   metadata: MetadataSchema.nullable().optional(),

@@ -38,14 +38,23 @@ export const BetaAudioFormatSchema = z.enum(['pcm16', 'g711_ulaw', 'g711_alaw'])
 export type BetaAudioFormat = z.infer<typeof BetaAudioFormatSchema>;
 
 /** A voice: an OpenAI voice name, a provider voice id, or `{id}`. */
-export const VoiceSchema = z.union([z.string().min(1).max(256), z.strictObject({ id: z.string().min(1).max(256) })]);
+export const VoiceSchema = z.union([
+  z.string().min(1).max(256),
+  z.strictObject({ id: z.string().min(1).max(256) }),
+]);
 export type Voice = z.infer<typeof VoiceSchema>;
 
 /** `output_modalities`: GA allows exactly one; audio implies a transcript. */
-export const OutputModalitiesSchema = z.array(z.enum(['text', 'audio'])).min(1).max(1);
+export const OutputModalitiesSchema = z
+  .array(z.enum(['text', 'audio']))
+  .min(1)
+  .max(1);
 
 /** Beta `modalities`: text alone, or text with audio. */
-export const BetaModalitiesSchema = z.array(z.enum(['text', 'audio'])).min(1).max(2);
+export const BetaModalitiesSchema = z
+  .array(z.enum(['text', 'audio']))
+  .min(1)
+  .max(2);
 
 /** A function tool. MCP tools are refused at the session layer with a clear error. */
 export const FunctionToolSchema = z.strictObject({
@@ -152,7 +161,11 @@ export const UsageSchema = z.object({
     image_tokens: z.number().int().optional(),
     cached_tokens: z.number().int(),
     cached_tokens_details: z
-      .object({ text_tokens: z.number().int(), audio_tokens: z.number().int(), image_tokens: z.number().int() })
+      .object({
+        text_tokens: z.number().int(),
+        audio_tokens: z.number().int(),
+        image_tokens: z.number().int(),
+      })
       .optional(),
   }),
   output_token_details: z.object({ text_tokens: z.number().int(), audio_tokens: z.number().int() }),

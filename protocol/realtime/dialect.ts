@@ -100,7 +100,11 @@ class BetaCodec implements DialectCodec {
       case 'conversation.item.create':
         return { ...event, item: itemToGa(event.item) };
       case 'response.create':
-        return { type: 'response.create', event_id: event.event_id, response: event.response && responseToGa(event.response) };
+        return {
+          type: 'response.create',
+          event_id: event.event_id,
+          response: event.response && responseToGa(event.response),
+        };
       default:
         return event;
     }
@@ -175,7 +179,11 @@ function betaItem<T>(item: T): T {
   return {
     ...item,
     content: i.content.map((p) =>
-      p.type === 'output_text' ? { ...p, type: 'text' } : p.type === 'output_audio' ? { ...p, type: 'audio' } : p,
+      p.type === 'output_text'
+        ? { ...p, type: 'text' }
+        : p.type === 'output_audio'
+          ? { ...p, type: 'audio' }
+          : p,
     ),
   } as T;
 }
@@ -185,7 +193,11 @@ function itemToGa(item: BetaItemCreate): ItemCreate {
   return {
     ...item,
     content: item.content.map((p) =>
-      p.type === 'text' ? { ...p, type: 'output_text' as const } : p.type === 'audio' ? { ...p, type: 'output_audio' as const } : p,
+      p.type === 'text'
+        ? { ...p, type: 'output_text' as const }
+        : p.type === 'audio'
+          ? { ...p, type: 'output_audio' as const }
+          : p,
     ),
   };
 }
@@ -222,7 +234,10 @@ function sessionToGa(s: BetaSessionUpdate): RealtimeSessionUpdate {
 }
 
 function responseToGa(r: BetaResponseParams): ResponseParams {
-  const output = defined({ format: r.output_audio_format && FORMAT_TO_GA[r.output_audio_format], voice: r.voice });
+  const output = defined({
+    format: r.output_audio_format && FORMAT_TO_GA[r.output_audio_format],
+    voice: r.voice,
+  });
   return defined({
     conversation: r.conversation,
     input: r.input?.map((i) => (i.type === 'item_reference' ? i : itemToGa(i))),

@@ -5,7 +5,8 @@
  */
 
 /** Realtime `error.type` values. */
-export type ErrorType = 'invalid_request_error' | 'server_error' | 'authentication_error' | 'rate_limit_error';
+export type ErrorType =
+  'invalid_request_error' | 'server_error' | 'authentication_error' | 'rate_limit_error';
 
 /** One registry entry. */
 export interface ErrorCodeSpec {

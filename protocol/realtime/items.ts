@@ -97,7 +97,10 @@ export const BetaItemCreateSchema = z.discriminatedUnion('type', [
 export type BetaItemCreate = z.infer<typeof BetaItemCreateSchema>;
 
 /** A reference to an existing item, allowed only in `response.create.response.input`. */
-export const ItemReferenceSchema = z.strictObject({ type: z.literal('item_reference'), id: z.string().min(1) });
+export const ItemReferenceSchema = z.strictObject({
+  type: z.literal('item_reference'),
+  id: z.string().min(1),
+});
 
 /** GA items of `response.create.response.input`. */
 export const ResponseInputItemSchema = z.discriminatedUnion('type', [
@@ -164,10 +167,18 @@ export const ItemSchema = z.discriminatedUnion('type', [
     content: z.array(
       z.discriminatedUnion('type', [
         z.object({ type: z.literal('input_text'), text: z.string() }),
-        z.object({ type: z.literal('input_audio'), audio: z.string().optional(), transcript: z.string().nullable() }),
+        z.object({
+          type: z.literal('input_audio'),
+          audio: z.string().optional(),
+          transcript: z.string().nullable(),
+        }),
         z.object({ type: z.literal('input_image'), image_url: z.string() }),
         z.object({ type: z.literal('output_text'), text: z.string() }),
-        z.object({ type: z.literal('output_audio'), audio: z.string().optional(), transcript: z.string().nullable() }),
+        z.object({
+          type: z.literal('output_audio'),
+          audio: z.string().optional(),
+          transcript: z.string().nullable(),
+        }),
       ]),
     ),
   }),

@@ -38,17 +38,29 @@ function parseWith(text: string, schemas: Record<string, z.ZodType>): ParseResul
   const raw = json as Record<string, unknown>;
   const eventId = typeof raw.event_id === 'string' ? raw.event_id : null;
   if (!('type' in raw)) {
-    return { ok: false, error: errorBody('invalid_event', { message: "The 'type' field is missing.", param: 'type', eventId }) };
+    return {
+      ok: false,
+      error: errorBody('invalid_event', { message: "The 'type' field is missing.", param: 'type', eventId }),
+    };
   }
   if (typeof raw.type !== 'string') {
-    return { ok: false, error: errorBody('invalid_type', { message: "The 'type' field must be a string.", param: 'type', eventId }) };
+    return {
+      ok: false,
+      error: errorBody('invalid_type', {
+        message: "The 'type' field must be a string.",
+        param: 'type',
+        eventId,
+      }),
+    };
   }
   const schema = Object.hasOwn(schemas, raw.type) ? schemas[raw.type] : undefined;
   if (!schema) {
     return {
       ok: false,
       error: errorBody('invalid_value', {
-        message: `Invalid value: '${clip(raw.type)}'. Supported values are: ${Object.keys(schemas).map((t) => `'${t}'`).join(', ')}.`,
+        message: `Invalid value: '${clip(raw.type)}'. Supported values are: ${Object.keys(schemas)
+          .map((t) => `'${t}'`)
+          .join(', ')}.`,
         param: 'type',
         eventId,
       }),
@@ -97,9 +109,15 @@ export function issueToError(issue: Issue | undefined, eventId: string | null): 
       if (!('input' in issue) || issue.input === undefined) {
         return at('missing_required_parameter', `Missing required parameter: '${param}'.`);
       }
-      return at('invalid_type', `Invalid type for '${param}': expected ${issue.expected ?? 'another type'}, but got ${describe(issue.input)}.`);
+      return at(
+        'invalid_type',
+        `Invalid type for '${param}': expected ${issue.expected ?? 'another type'}, but got ${describe(issue.input)}.`,
+      );
     case 'invalid_value':
-      return at('invalid_value', `Invalid value: ${clip(JSON.stringify(issue.input))}. Supported values are: ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}.`);
+      return at(
+        'invalid_value',
+        `Invalid value: ${clip(JSON.stringify(issue.input))}. Supported values are: ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}.`,
+      );
     case 'too_small':
     case 'too_big':
       return rangeError(issue, at);
@@ -110,19 +128,32 @@ export function issueToError(issue: Issue | undefined, eventId: string | null): 
   }
 }
 
-function rangeError(issue: Issue, at: (code: ErrorCode, message: string) => RealtimeErrorBody): RealtimeErrorBody {
+function rangeError(
+  issue: Issue,
+  at: (code: ErrorCode, message: string) => RealtimeErrorBody,
+): RealtimeErrorBody {
   const small = issue.code === 'too_small';
   const bound = small ? issue.minimum : issue.maximum;
   const param = formatPath(issue.path);
   if (issue.origin === 'number') {
     const int = issue.message === INTEGER_RANGE;
     const code: ErrorCode = int
-      ? small ? 'integer_below_min_value' : 'integer_above_max_value'
-      : small ? 'decimal_below_min_value' : 'decimal_above_max_value';
-    return at(code, `Invalid '${param}': ${small ? 'minimum' : 'maximum'} value is ${String(bound)}, got ${String(issue.input)}.`);
+      ? small
+        ? 'integer_below_min_value'
+        : 'integer_above_max_value'
+      : small
+        ? 'decimal_below_min_value'
+        : 'decimal_above_max_value';
+    return at(
+      code,
+      `Invalid '${param}': ${small ? 'minimum' : 'maximum'} value is ${String(bound)}, got ${String(issue.input)}.`,
+    );
   }
   if (issue.origin === 'array' || issue.origin === 'set') {
-    return at(small ? 'array_below_min_length' : 'array_above_max_length', `Invalid '${param}': array must hold ${small ? 'at least' : 'at most'} ${String(bound)} items.`);
+    return at(
+      small ? 'array_below_min_length' : 'array_above_max_length',
+      `Invalid '${param}': array must hold ${small ? 'at least' : 'at most'} ${String(bound)} items.`,
+    );
   }
   if (issue.origin === 'string') {
     return small
@@ -140,10 +171,18 @@ function unionError(issue: Issue, eventId: string | null): RealtimeErrorBody {
     const isObject = typeof parent === 'object' && parent !== null && !Array.isArray(parent);
     if (!isObject) {
       const p = formatPath(issue.path.slice(0, -1));
-      return errorBody('invalid_type', { message: `Invalid type for '${p}': expected an object.`, param: p, eventId });
+      return errorBody('invalid_type', {
+        message: `Invalid type for '${p}': expected an object.`,
+        param: p,
+        eventId,
+      });
     }
     if (!(issue.discriminator in parent)) {
-      return errorBody('missing_required_parameter', { message: `Missing required parameter: '${param}'.`, param, eventId });
+      return errorBody('missing_required_parameter', {
+        message: `Missing required parameter: '${param}'.`,
+        param,
+        eventId,
+      });
     }
     return errorBody('invalid_value', {
       message: `Invalid value: ${clip(JSON.stringify(parent[issue.discriminator]))}. Supported values are: ${((issue as { options?: unknown[] }).options ?? []).map((o) => `'${String(o)}'`).join(', ')}.`,
@@ -161,7 +200,11 @@ function unionError(issue: Issue, eventId: string | null): RealtimeErrorBody {
   if (best && best.path.length > 0) {
     return issueToError({ ...best, path: [...issue.path, ...best.path] }, eventId);
   }
-  return errorBody('invalid_value', { message: `Invalid value for '${param}'.`, param: param || null, eventId });
+  return errorBody('invalid_value', {
+    message: `Invalid value for '${param}'.`,
+    param: param || null,
+    eventId,
+  });
 }
 
 /** `session.tools[0].name` style, as OpenAI reports `param`. */

@@ -9,7 +9,12 @@ import { ItemSchema } from './items.js';
 import { SessionObjectSchema } from './session.js';
 
 const base = { event_id: z.string().regex(/^event_[A-Za-z0-9]{21}$/) };
-const ids = { response_id: z.string(), item_id: z.string(), output_index: z.number().int(), content_index: z.number().int() };
+const ids = {
+  response_id: z.string(),
+  item_id: z.string(),
+  output_index: z.number().int(),
+  content_index: z.number().int(),
+};
 
 function event<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
   return z.object({ type: z.literal(type), ...base, ...shape });
@@ -58,8 +63,14 @@ export const SERVER_EVENT_SCHEMAS = {
   error: event('error', { error: ErrorBodySchema }),
   'session.created': event('session.created', { session: SessionObjectSchema }),
   'session.updated': event('session.updated', { session: SessionObjectSchema }),
-  'conversation.item.added': event('conversation.item.added', { previous_item_id: z.string().nullable(), item: ItemSchema }),
-  'conversation.item.done': event('conversation.item.done', { previous_item_id: z.string().nullable(), item: ItemSchema }),
+  'conversation.item.added': event('conversation.item.added', {
+    previous_item_id: z.string().nullable(),
+    item: ItemSchema,
+  }),
+  'conversation.item.done': event('conversation.item.done', {
+    previous_item_id: z.string().nullable(),
+    item: ItemSchema,
+  }),
   'conversation.item.retrieved': event('conversation.item.retrieved', { item: ItemSchema }),
   'conversation.item.truncated': event('conversation.item.truncated', {
     item_id: z.string(),
@@ -67,11 +78,14 @@ export const SERVER_EVENT_SCHEMAS = {
     audio_end_ms: z.number().int(),
   }),
   'conversation.item.deleted': event('conversation.item.deleted', { item_id: z.string() }),
-  'conversation.item.input_audio_transcription.delta': event('conversation.item.input_audio_transcription.delta', {
-    item_id: z.string(),
-    content_index: z.number().int(),
-    delta: z.string(),
-  }),
+  'conversation.item.input_audio_transcription.delta': event(
+    'conversation.item.input_audio_transcription.delta',
+    {
+      item_id: z.string(),
+      content_index: z.number().int(),
+      delta: z.string(),
+    },
+  ),
   'conversation.item.input_audio_transcription.completed': event(
     'conversation.item.input_audio_transcription.completed',
     {
@@ -90,11 +104,19 @@ export const SERVER_EVENT_SCHEMAS = {
       ]),
     },
   ),
-  'conversation.item.input_audio_transcription.failed': event('conversation.item.input_audio_transcription.failed', {
-    item_id: z.string(),
-    content_index: z.number().int(),
-    error: z.object({ type: z.string(), code: z.string().nullable(), message: z.string(), param: z.string().nullable() }),
-  }),
+  'conversation.item.input_audio_transcription.failed': event(
+    'conversation.item.input_audio_transcription.failed',
+    {
+      item_id: z.string(),
+      content_index: z.number().int(),
+      error: z.object({
+        type: z.string(),
+        code: z.string().nullable(),
+        message: z.string(),
+        param: z.string().nullable(),
+      }),
+    },
+  ),
   'input_audio_buffer.speech_started': event('input_audio_buffer.speech_started', {
     item_id: z.string(),
     audio_start_ms: z.number().int(),
@@ -131,8 +153,14 @@ export const SERVER_EVENT_SCHEMAS = {
   'response.output_text.done': event('response.output_text.done', { ...ids, text: z.string() }),
   'response.output_audio.delta': event('response.output_audio.delta', { ...ids, delta: z.string() }),
   'response.output_audio.done': event('response.output_audio.done', ids),
-  'response.output_audio_transcript.delta': event('response.output_audio_transcript.delta', { ...ids, delta: z.string() }),
-  'response.output_audio_transcript.done': event('response.output_audio_transcript.done', { ...ids, transcript: z.string() }),
+  'response.output_audio_transcript.delta': event('response.output_audio_transcript.delta', {
+    ...ids,
+    delta: z.string(),
+  }),
+  'response.output_audio_transcript.done': event('response.output_audio_transcript.done', {
+    ...ids,
+    transcript: z.string(),
+  }),
   'response.function_call_arguments.delta': event('response.function_call_arguments.delta', {
     response_id: z.string(),
     item_id: z.string(),
@@ -150,7 +178,12 @@ export const SERVER_EVENT_SCHEMAS = {
   }),
   'rate_limits.updated': event('rate_limits.updated', {
     rate_limits: z.array(
-      z.object({ name: z.enum(['requests', 'tokens']), limit: z.number(), remaining: z.number(), reset_seconds: z.number() }),
+      z.object({
+        name: z.enum(['requests', 'tokens']),
+        limit: z.number(),
+        remaining: z.number(),
+        reset_seconds: z.number(),
+      }),
     ),
   }),
 } as const;
@@ -163,7 +196,11 @@ export type ServerEventType = ServerEvent['type'];
 /** A server event of one type. */
 export type ServerEventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;
 /** A server event before the writer stamps its `event_id`. */
-export type OutgoingEvent = ServerEvent extends infer E ? (E extends ServerEvent ? Omit<E, 'event_id'> : never) : never;
+export type OutgoingEvent = ServerEvent extends infer E
+  ? E extends ServerEvent
+    ? Omit<E, 'event_id'>
+    : never
+  : never;
 
 type Schema = Schemas[keyof Schemas];
 /** GA server event union. */

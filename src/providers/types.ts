@@ -26,7 +26,11 @@ export interface VadFrame {
 export interface VadStage {
   readonly label: string;
   readonly sampleRates: readonly number[];
-  detect(frames: AsyncIterable<Int16Array>, opts: { sampleRate: number }, signal: AbortSignal): AsyncIterable<VadFrame>;
+  detect(
+    frames: AsyncIterable<Int16Array>,
+    opts: { sampleRate: number },
+    signal: AbortSignal,
+  ): AsyncIterable<VadFrame>;
 }
 
 /** Options of one transcription stream. */
@@ -47,7 +51,11 @@ export type SttEvent =
 /** Streaming speech-to-text: audio in, transcript events out, until the audio iterable ends. */
 export interface SttStage {
   readonly label: string;
-  transcribe(audio: AsyncIterable<Uint8Array>, opts: SttOptions, signal: AbortSignal): AsyncIterable<SttEvent>;
+  transcribe(
+    audio: AsyncIterable<Uint8Array>,
+    opts: SttOptions,
+    signal: AbortSignal,
+  ): AsyncIterable<SttEvent>;
 }
 
 /** A function tool offered to the LLM. */

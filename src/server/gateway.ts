@@ -59,7 +59,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
 
   const server: Server = config.tls
-    ? createHttpsServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, onRequest)
+    ? createHttpsServer(
+        { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+        onRequest,
+      )
     : createHttpServer(onRequest);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -105,9 +108,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://gateway.invalid').pathname;
-    if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok', sessions: sessions.size });
+    if (req.method === 'GET' && path === '/healthz')
+      return sendJson(res, 200, { status: 'ok', sessions: sessions.size });
     if (path.replace(/\/+$/, '') === REALTIME_PATH) {
-      return sendError(res, 400, 'invalid_handshake', `${REALTIME_PATH} is a WebSocket endpoint: connect with an Upgrade: websocket request.`);
+      return sendError(
+        res,
+        400,
+        'invalid_handshake',
+        `${REALTIME_PATH} is a WebSocket endpoint: connect with an Upgrade: websocket request.`,
+      );
     }
     sendError(res, 404, 'not_found', `No route for ${req.method ?? 'GET'} ${path}.`);
   }
@@ -160,7 +169,12 @@ function sendError(res: ServerResponse, status: number, code: ErrorCode, message
   sendJson(res, status, errorEnvelope(code, message));
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+};
 
 /** Answers a refused upgrade with a real HTTP response and the OpenAI error envelope. */
 function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {

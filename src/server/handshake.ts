@@ -37,33 +37,66 @@ export function checkHandshake(
 ): AcceptedHandshake | RefusedHandshake {
   const url = new URL(req.url ?? '/', 'http://gateway.invalid');
   if (url.pathname.replace(/\/+$/, '') !== REALTIME_PATH) {
-    return { ok: false, status: 404, code: 'not_found', message: `No WebSocket endpoint at ${url.pathname}; use ${REALTIME_PATH}.` };
+    return {
+      ok: false,
+      status: 404,
+      code: 'not_found',
+      message: `No WebSocket endpoint at ${url.pathname}; use ${REALTIME_PATH}.`,
+    };
   }
   if (!keys.accepts(presentedKey(req, url))) {
     return {
       ok: false,
       status: 401,
       code: 'invalid_api_key',
-      message: 'Incorrect or missing API key. Send it as `Authorization: Bearer <key>`, the `openai-insecure-api-key.<key>` subprotocol, or an `api-key` header.',
+      message:
+        'Incorrect or missing API key. Send it as `Authorization: Bearer <key>`, the `openai-insecure-api-key.<key>` subprotocol, or an `api-key` header.',
     };
   }
   const origin = req.headers.origin;
   if (origin && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
-    return { ok: false, status: 403, code: 'origin_not_allowed', message: `Origin ${origin} is not in GATEWAY_ALLOWED_ORIGINS.` };
+    return {
+      ok: false,
+      status: 403,
+      code: 'origin_not_allowed',
+      message: `Origin ${origin} is not in GATEWAY_ALLOWED_ORIGINS.`,
+    };
   }
   if (url.searchParams.has('call_id')) {
-    return { ok: false, status: 400, code: 'invalid_handshake', message: 'call_id sessions (WebRTC/SIP sideband) are not offered by this gateway.' };
+    return {
+      ok: false,
+      status: 400,
+      code: 'invalid_handshake',
+      message: 'call_id sessions (WebRTC/SIP sideband) are not offered by this gateway.',
+    };
   }
   const intent = url.searchParams.get('intent');
   const model = url.searchParams.get('model');
   if (intent !== null && intent !== 'transcription') {
-    return { ok: false, status: 400, code: 'invalid_handshake', message: `Unknown intent '${intent}'; the only intent is 'transcription'.` };
+    return {
+      ok: false,
+      status: 400,
+      code: 'invalid_handshake',
+      message: `Unknown intent '${intent}'; the only intent is 'transcription'.`,
+    };
   }
   if (intent !== null && model !== null) {
-    return { ok: false, status: 400, code: 'invalid_handshake', message: 'Give either model or intent=transcription, not both.' };
+    return {
+      ok: false,
+      status: 400,
+      code: 'invalid_handshake',
+      message: 'Give either model or intent=transcription, not both.',
+    };
   }
-  const beta = /realtime=v1/.test(String(req.headers['openai-beta'] ?? '')) || offeredProtocols(req).includes(BETA_SUBPROTOCOL);
-  return { ok: true, dialect: beta ? 'beta' : 'ga', kind: intent ? 'transcription' : 'realtime', model: model || null };
+  const beta =
+    /realtime=v1/.test(String(req.headers['openai-beta'] ?? '')) ||
+    offeredProtocols(req).includes(BETA_SUBPROTOCOL);
+  return {
+    ok: true,
+    dialect: beta ? 'beta' : 'ga',
+    kind: intent ? 'transcription' : 'realtime',
+    model: model || null,
+  };
 }
 
 /**

@@ -66,7 +66,10 @@ export class Conversation {
    * Inserts after `previousItemId` (`"root"`: at the start; null or undefined: at the end).
    * Returns the id of the item now before it, or an error.
    */
-  insert(entry: Entry, previousItemId?: string | null): { ok: true; previousItemId: string | null } | { ok: false; error: InsertError } {
+  insert(
+    entry: Entry,
+    previousItemId?: string | null,
+  ): { ok: true; previousItemId: string | null } | { ok: false; error: InsertError } {
     if (this.byId.has(entry.item.id)) return { ok: false, error: 'duplicate_item_id' };
     if (!this.hasRoom()) return { ok: false, error: 'conversation_item_limit_reached' };
     let index = this.order.length;

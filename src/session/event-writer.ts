@@ -2,7 +2,12 @@
  * The one way server events leave a session: stamps `event_id`, shapes the event for the
  * connection's dialect, serialises it and guards the outbound buffer.
  */
-import type { DialectCodec, OutgoingEvent, RealtimeErrorBody, ServerEvent } from '../../protocol/realtime/index.js';
+import type {
+  DialectCodec,
+  OutgoingEvent,
+  RealtimeErrorBody,
+  ServerEvent,
+} from '../../protocol/realtime/index.js';
 import { newId } from '../util/ids.js';
 
 /** What a session needs of its socket; tests inject a fake, the server wraps `ws`. */
@@ -31,7 +36,9 @@ export class EventWriter {
   /** Sends one event; returns it as sent (GA form, with its `event_id`). */
   emit<E extends OutgoingEvent>(event: E): E & { event_id: string } {
     // `type` then `event_id` lead the JSON, as OpenAI's events do; the spread keeps `type` as is.
-    const stamped = Object.assign({ type: event.type, event_id: newId('event') }, event) as E & { event_id: string };
+    const stamped = Object.assign({ type: event.type, event_id: newId('event') }, event) as E & {
+      event_id: string;
+    };
     if (this.closed) return stamped;
     if (this.transport.bufferedAmount > this.maxOutboundBufferBytes) {
       this.closed = true;

@@ -24,11 +24,26 @@ export function entryFromClientItem(
   const id = input.id ?? newId('item');
   const status = input.status ?? 'completed';
   if (input.type === 'function_call') {
-    const item: Item = { id, object: 'realtime.item', type: 'function_call', status, call_id: input.call_id, name: input.name, arguments: input.arguments };
+    const item: Item = {
+      id,
+      object: 'realtime.item',
+      type: 'function_call',
+      status,
+      call_id: input.call_id,
+      name: input.name,
+      arguments: input.arguments,
+    };
     return { ok: true, entry: { item, extras: {} }, audio: null };
   }
   if (input.type === 'function_call_output') {
-    const item: Item = { id, object: 'realtime.item', type: 'function_call_output', status, call_id: input.call_id, output: input.output };
+    const item: Item = {
+      id,
+      object: 'realtime.item',
+      type: 'function_call_output',
+      status,
+      call_id: input.call_id,
+      output: input.output,
+    };
     return { ok: true, entry: { item, extras: {} }, audio: null };
   }
   const content: ContentPart[] = [];
@@ -49,7 +64,11 @@ export function entryFromClientItem(
           const bytes = decodeBase64Strict(part.audio);
           if (!bytes) return refuse('invalid_audio', `${at}.audio`, 'The audio is not valid base64.');
           if (format.type === 'audio/pcm' && bytes.byteLength % 2 !== 0) {
-            return refuse('invalid_audio_length', `${at}.audio`, 'PCM16 audio must hold a whole number of 2-byte samples.');
+            return refuse(
+              'invalid_audio_length',
+              `${at}.audio`,
+              'PCM16 audio must hold a whole number of 2-byte samples.',
+            );
           }
           audio = bytes;
         }
@@ -78,7 +97,8 @@ const ALLOWED_PARTS: Record<'user' | 'assistant' | 'system', readonly string[]> 
 
 function partMessage(role: string, type: string): string {
   if (type === 'input_image') return 'input_image is not supported: the configured LLM has no vision.';
-  if (role === 'assistant' && type === 'output_audio') return 'Assistant audio messages cannot be created by the client.';
+  if (role === 'assistant' && type === 'output_audio')
+    return 'Assistant audio messages cannot be created by the client.';
   return `A ${role} message cannot hold a '${type}' content part.`;
 }
 

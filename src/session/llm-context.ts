@@ -3,12 +3,22 @@
  * contract's messages (camelCase). Assistant audio counts as what its transcript says, truncated
  * where the client truncated it; user audio counts as its transcript.
  */
-import type { Item, RealtimeSessionObject, ResponseParams, Tool, ToolChoice } from '../../protocol/realtime/index.js';
+import type {
+  Item,
+  RealtimeSessionObject,
+  ResponseParams,
+  Tool,
+  ToolChoice,
+} from '../../protocol/realtime/index.js';
 import type { LlmMessage, LlmRequest, LlmTool } from '../providers/types.js';
 import type { Entry } from './conversation.js';
 
 /** Builds the LLM request of one response. */
-export function buildLlmRequest(session: RealtimeSessionObject, params: ResponseParams, entries: readonly Entry[]): LlmRequest {
+export function buildLlmRequest(
+  session: RealtimeSessionObject,
+  params: ResponseParams,
+  entries: readonly Entry[],
+): LlmRequest {
   const tools = params.tools ?? session.tools;
   const toolChoice = params.tool_choice ?? session.tool_choice;
   const max = params.max_output_tokens ?? session.max_output_tokens;
@@ -54,7 +64,11 @@ export function toMessages(entries: readonly Entry[]): LlmMessage[] {
 function toMessage(item: Item, transcript: string | null): LlmMessage | null {
   switch (item.type) {
     case 'function_call':
-      return { role: 'assistant', content: '', toolCalls: [{ id: item.call_id, name: item.name, arguments: item.arguments }] };
+      return {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: item.call_id, name: item.name, arguments: item.arguments }],
+      };
     case 'function_call_output':
       return { role: 'tool', toolCallId: item.call_id, content: item.output };
     case 'message': {

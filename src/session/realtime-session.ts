@@ -27,7 +27,12 @@ import { entryFromClientItem } from './item-input.js';
 import type { SessionLimits } from './limits.js';
 import { buildLlmRequest } from './llm-context.js';
 import { ResponseRun } from './response-run.js';
-import { applySessionUpdate, checkTools, defaultRealtimeSession, defaultTranscriptionSession } from './session-config.js';
+import {
+  applySessionUpdate,
+  checkTools,
+  defaultRealtimeSession,
+  defaultTranscriptionSession,
+} from './session-config.js';
 import type { SessionDefaults } from './session-config.js';
 import { transcribeItem } from './transcriber.js';
 import { truncateItem } from './truncate.js';
@@ -38,7 +43,11 @@ export const MIN_COMMIT_MS = 100;
 export const CLOSE_SESSION_EXPIRED = 1001;
 
 /** Structured logger the session writes to (fixed messages, variables in fields). */
-export type SessionLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+export type SessionLog = (
+  level: 'info' | 'warn' | 'error',
+  msg: string,
+  fields: Record<string, unknown>,
+) => void;
 
 /** What a session is built from. */
 export interface SessionOptions {
@@ -80,9 +89,15 @@ export class RealtimeSession {
     this.id = o.defaults.id;
     this.codec = createCodec(o.dialect);
     this.writer = new EventWriter(o.transport, this.codec, o.limits.maxOutboundBufferBytes, o.observer);
-    this.session = o.kind === 'transcription' ? defaultTranscriptionSession(o.defaults) : defaultRealtimeSession(o.defaults);
+    this.session =
+      o.kind === 'transcription'
+        ? defaultTranscriptionSession(o.defaults)
+        : defaultRealtimeSession(o.defaults);
     this.conversation = new Conversation(o.limits.maxConversationItems);
-    this.input = new InputAudioBuffer(bytesPerMs(this.session.audio.input.format.type), o.limits.maxInputAudioBufferMs);
+    this.input = new InputAudioBuffer(
+      bytesPerMs(this.session.audio.input.format.type),
+      o.limits.maxInputAudioBufferMs,
+    );
     this.modelOpen = o.modelOpen;
   }
 
@@ -99,7 +114,8 @@ export class RealtimeSession {
     this.expiryTimer = setTimeout(() => this.expire(), this.o.limits.maxSessionDurationMs);
     this.expiryTimer.unref();
     for (const { data, isBinary } of this.pending.splice(0)) this.dispatch(data, isBinary);
-    for (const eventId of this.dropped.splice(0)) this.writer.error(errorBody('too_many_pending_events', { eventId }));
+    for (const eventId of this.dropped.splice(0))
+      this.writer.error(errorBody('too_many_pending_events', { eventId }));
   }
 
   /** One inbound WebSocket message. Never throws. */
@@ -132,7 +148,11 @@ export class RealtimeSession {
       this.handle(parsed.event);
     } catch (err) {
       // A handler bug must not take the process or the session down.
-      this.o.log('error', 'client event handler failed', { sessionId: this.id, type: parsed.event.type, error: String(err) });
+      this.o.log('error', 'client event handler failed', {
+        sessionId: this.id,
+        type: parsed.event.type,
+        error: String(err),
+      });
       this.writer.error(errorBody('server_error', { eventId: parsed.event.event_id ?? null }));
     }
   }
@@ -162,10 +182,20 @@ export class RealtimeSession {
       case 'response.cancel':
         return this.onResponseCancel(event);
       case 'output_audio_buffer.clear':
-        return this.fail('unsupported_event', event.event_id, 'type', 'output_audio_buffer.clear applies to WebRTC and SIP only: over WebSocket the client owns playback, so send response.cancel and conversation.item.truncate.');
+        return this.fail(
+          'unsupported_event',
+          event.event_id,
+          'type',
+          'output_audio_buffer.clear applies to WebRTC and SIP only: over WebSocket the client owns playback, so send response.cancel and conversation.item.truncate.',
+        );
       case 'session.input_audio_buffer.append':
       case 'session.close':
-        return this.fail('unsupported_event', event.event_id, 'type', `${event.type} belongs to translation sessions, which this gateway does not offer.`);
+        return this.fail(
+          'unsupported_event',
+          event.event_id,
+          'type',
+          `${event.type} belongs to translation sessions, which this gateway does not offer.`,
+        );
     }
   }
 
@@ -174,8 +204,12 @@ export class RealtimeSession {
   }
 
   private onSessionUpdate(event: ClientEventOf<'session.update'>): void {
-    const result = applySessionUpdate(this.session, event.session, { audioSent: this.audioSent, modelOpen: this.modelOpen });
-    if (!result.ok) return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
+    const result = applySessionUpdate(this.session, event.session, {
+      audioSent: this.audioSent,
+      modelOpen: this.modelOpen,
+    });
+    if (!result.ok)
+      return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
     const formatChanged = result.session.audio.input.format.type !== this.session.audio.input.format.type;
     if (event.session.type === 'realtime' && event.session.model !== undefined) this.modelOpen = false;
     this.session = result.session;
@@ -188,10 +222,20 @@ export class RealtimeSession {
     const bytes = decodeBase64Strict(event.audio);
     if (!bytes) return this.fail('invalid_audio', event.event_id, 'audio');
     if (this.session.audio.input.format.type === 'audio/pcm' && bytes.byteLength % 2 !== 0) {
-      return this.fail('invalid_audio_length', event.event_id, 'audio', 'PCM16 audio must hold a whole number of 2-byte samples.');
+      return this.fail(
+        'invalid_audio_length',
+        event.event_id,
+        'audio',
+        'PCM16 audio must hold a whole number of 2-byte samples.',
+      );
     }
     if (!this.input.append(bytes)) {
-      return this.fail('input_audio_buffer_full', event.event_id, 'audio', `The input audio buffer holds at most ${this.o.limits.maxInputAudioBufferMs} ms; commit or clear it first.`);
+      return this.fail(
+        'input_audio_buffer_full',
+        event.event_id,
+        'audio',
+        `The input audio buffer holds at most ${this.o.limits.maxInputAudioBufferMs} ms; commit or clear it first.`,
+      );
     }
     if (this.session.audio.input.turn_detection && !this.vadWarned) {
       // Server-side turn detection is not built yet: say so once rather than stay silent.
@@ -203,17 +247,34 @@ export class RealtimeSession {
   private onCommit(event: ClientEventOf<'input_audio_buffer.commit'>): void {
     const ms = this.input.durationMs;
     if (ms < MIN_COMMIT_MS) {
-      return this.fail('input_audio_buffer_commit_empty', event.event_id, null, `Error committing input audio buffer: buffer too small. Expected at least ${MIN_COMMIT_MS}ms of audio, but buffer only has ${ms.toFixed(2)}ms of audio.`);
+      return this.fail(
+        'input_audio_buffer_commit_empty',
+        event.event_id,
+        null,
+        `Error committing input audio buffer: buffer too small. Expected at least ${MIN_COMMIT_MS}ms of audio, but buffer only has ${ms.toFixed(2)}ms of audio.`,
+      );
     }
-    if (!this.conversation.hasRoom()) return this.fail('conversation_item_limit_reached', event.event_id, null);
+    if (!this.conversation.hasRoom())
+      return this.fail('conversation_item_limit_reached', event.event_id, null);
     const audio = this.input.take();
     const entry: Entry = {
-      item: { id: newId('item'), object: 'realtime.item', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', transcript: null }] },
+      item: {
+        id: newId('item'),
+        object: 'realtime.item',
+        type: 'message',
+        status: 'completed',
+        role: 'user',
+        content: [{ type: 'input_audio', transcript: null }],
+      },
       extras: { audio, audioBytesPerMs: bytesPerMs(this.session.audio.input.format.type) },
     };
     const inserted = this.conversation.insert(entry);
     if (!inserted.ok) return this.fail(inserted.error, event.event_id, null);
-    this.writer.emit({ type: 'input_audio_buffer.committed', item_id: entry.item.id, previous_item_id: inserted.previousItemId });
+    this.writer.emit({
+      type: 'input_audio_buffer.committed',
+      item_id: entry.item.id,
+      previous_item_id: inserted.previousItemId,
+    });
     this.announce(entry, inserted.previousItemId);
     this.transcribe(entry, audio);
   }
@@ -242,11 +303,21 @@ export class RealtimeSession {
     if (!made.ok) return this.fail(made.error.code, event.event_id, made.error.param, made.error.message);
     const { entry, audio } = made;
     if (entry.item.type === 'function_call_output' && !this.conversation.hasCall(entry.item.call_id)) {
-      return this.fail('invalid_call_id', event.event_id, 'item.call_id', `No function_call item has call_id '${entry.item.call_id}'.`);
+      return this.fail(
+        'invalid_call_id',
+        event.event_id,
+        'item.call_id',
+        `No function_call item has call_id '${entry.item.call_id}'.`,
+      );
     }
     const inserted = this.conversation.insert(entry, event.previous_item_id);
     if (!inserted.ok) {
-      const param = inserted.error === 'item_not_found' ? 'previous_item_id' : inserted.error === 'duplicate_item_id' ? 'item.id' : null;
+      const param =
+        inserted.error === 'item_not_found'
+          ? 'previous_item_id'
+          : inserted.error === 'duplicate_item_id'
+            ? 'item.id'
+            : null;
       return this.fail(inserted.error, event.event_id, param);
     }
     this.announce(entry, inserted.previousItemId);
@@ -257,47 +328,91 @@ export class RealtimeSession {
 
   private onItemRetrieve(event: ClientEventOf<'conversation.item.retrieve'>): void {
     const entry = this.conversation.get(event.item_id);
-    if (!entry) return this.fail('item_not_found', event.event_id, 'item_id', `Item with item_id '${event.item_id}' not found.`);
+    if (!entry)
+      return this.fail(
+        'item_not_found',
+        event.event_id,
+        'item_id',
+        `Item with item_id '${event.item_id}' not found.`,
+      );
     this.writer.emit({ type: 'conversation.item.retrieved', item: wireItem(entry, true) });
   }
 
   private onItemDelete(event: ClientEventOf<'conversation.item.delete'>): void {
     if (!this.conversation.delete(event.item_id)) {
-      return this.fail('item_not_found', event.event_id, 'item_id', `Item with item_id '${event.item_id}' not found.`);
+      return this.fail(
+        'item_not_found',
+        event.event_id,
+        'item_id',
+        `Item with item_id '${event.item_id}' not found.`,
+      );
     }
     this.writer.emit({ type: 'conversation.item.deleted', item_id: event.item_id });
   }
 
   private onItemTruncate(event: ClientEventOf<'conversation.item.truncate'>): void {
     const entry = this.conversation.get(event.item_id);
-    if (!entry) return this.fail('item_not_found', event.event_id, 'item_id', `Item with item_id '${event.item_id}' not found.`);
+    if (!entry)
+      return this.fail(
+        'item_not_found',
+        event.event_id,
+        'item_id',
+        `Item with item_id '${event.item_id}' not found.`,
+      );
     const result = truncateItem(entry, event.content_index, event.audio_end_ms);
-    if (!result.ok) return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
-    this.writer.emit({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: event.content_index, audio_end_ms: event.audio_end_ms });
+    if (!result.ok)
+      return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
+    this.writer.emit({
+      type: 'conversation.item.truncated',
+      item_id: event.item_id,
+      content_index: event.content_index,
+      audio_end_ms: event.audio_end_ms,
+    });
   }
 
   private onResponseCreate(event: ClientEventOf<'response.create'>): void {
     const eventId = event.event_id;
     if (this.session.type !== 'realtime') {
-      return this.fail('invalid_request', eventId, 'type', 'response.create is not available in a transcription session.');
+      return this.fail(
+        'invalid_request',
+        eventId,
+        'type',
+        'response.create is not available in a transcription session.',
+      );
     }
     const session: RealtimeSessionObject = this.session;
     const params = event.response ?? {};
     const outOfBand = params.conversation === 'none';
     const current = this.activeDefault();
     if (!outOfBand && current) {
-      return this.fail('conversation_already_has_active_response', eventId, null, `Conversation already has an active response in progress: ${current.id}. Wait until the response is finished before creating a new one.`);
+      return this.fail(
+        'conversation_already_has_active_response',
+        eventId,
+        null,
+        `Conversation already has an active response in progress: ${current.id}. Wait until the response is finished before creating a new one.`,
+      );
     }
-    const toolError = checkTools(params.tools ?? session.tools, params.tool_choice ?? session.tool_choice, 'response');
+    const toolError = checkTools(
+      params.tools ?? session.tools,
+      params.tool_choice ?? session.tool_choice,
+      'response',
+    );
     if (toolError) return this.fail(toolError.code, eventId, toolError.param, toolError.message);
-    if (!outOfBand && !this.conversation.hasRoom()) return this.fail('conversation_item_limit_reached', eventId, null);
+    if (!outOfBand && !this.conversation.hasRoom())
+      return this.fail('conversation_item_limit_reached', eventId, null);
     let context: readonly Entry[] = this.conversation.entries();
     if (params.input) {
       const built: Entry[] = [];
       for (const [i, item] of params.input.entries()) {
         if (item.type === 'item_reference') {
           const ref = this.conversation.get(item.id);
-          if (!ref) return this.fail('item_not_found', eventId, `response.input[${i}].id`, `Item with id '${item.id}' not found.`);
+          if (!ref)
+            return this.fail(
+              'item_not_found',
+              eventId,
+              `response.input[${i}].id`,
+              `Item with id '${item.id}' not found.`,
+            );
           built.push(ref);
           continue;
         }
@@ -312,7 +427,8 @@ export class RealtimeSession {
       writer: this.writer,
       stages: this.o.stages,
       conversation: outOfBand ? null : this.conversation,
-      modalities: (params.output_modalities ?? session.output_modalities)[0] === 'text' ? ['text'] : ['audio'],
+      modalities:
+        (params.output_modalities ?? session.output_modalities)[0] === 'text' ? ['text'] : ['audio'],
       format: params.audio?.output?.format ?? session.audio.output.format,
       voice,
       ttsVoice: this.o.resolveVoice(typeof voice === 'string' ? voice : voice.id),
@@ -334,7 +450,9 @@ export class RealtimeSession {
   }
 
   private async waitForTranscripts(entries: readonly Entry[]): Promise<void> {
-    const pending = entries.map((e) => e.extras.transcriptReady).filter((p): p is Promise<void> => p !== undefined);
+    const pending = entries
+      .map((e) => e.extras.transcriptReady)
+      .filter((p): p is Promise<void> => p !== undefined);
     if (pending.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
@@ -348,7 +466,12 @@ export class RealtimeSession {
     let target: ResponseRun | undefined;
     if (event.response_id !== undefined) target = [...this.active].find((r) => r.id === event.response_id);
     else target = this.activeDefault() ?? [...this.active].at(-1);
-    if (!target) return this.fail('response_cancel_not_active', event.event_id, event.response_id !== undefined ? 'response_id' : null);
+    if (!target)
+      return this.fail(
+        'response_cancel_not_active',
+        event.event_id,
+        event.response_id !== undefined ? 'response_id' : null,
+      );
     target.cancel('client_cancelled');
   }
 
@@ -359,7 +482,11 @@ export class RealtimeSession {
 
   private expire(): void {
     const minutes = Math.round(this.o.limits.maxSessionDurationMs / 60_000);
-    this.writer.error(errorBody('session_expired', { message: `Your session hit the maximum duration of ${minutes} minutes.` }));
+    this.writer.error(
+      errorBody('session_expired', {
+        message: `Your session hit the maximum duration of ${minutes} minutes.`,
+      }),
+    );
     this.o.transport.close(CLOSE_SESSION_EXPIRED, 'session expired');
     this.close();
   }
@@ -372,7 +499,11 @@ function wireItem(entry: Entry, withAudio = false): Entry['item'] {
   const audio = withAudio && extras.audio ? Buffer.concat(extras.audio).toString('base64') : undefined;
   return {
     ...item,
-    content: item.content.map((p) => (audio !== undefined && (p.type === 'input_audio' || p.type === 'output_audio') ? { ...p, audio } : { ...p })),
+    content: item.content.map((p) =>
+      audio !== undefined && (p.type === 'input_audio' || p.type === 'output_audio')
+        ? { ...p, audio }
+        : { ...p },
+    ),
   };
 }
 

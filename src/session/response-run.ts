@@ -139,7 +139,8 @@ export class ResponseRun {
         await ttsTask;
       }
       if (this.finished) return;
-      if (finishReason === 'length') this.finish('incomplete', { type: 'incomplete', reason: 'max_output_tokens' });
+      if (finishReason === 'length')
+        this.finish('incomplete', { type: 'incomplete', reason: 'max_output_tokens' });
       else this.finish('completed', null);
     } catch (err) {
       pieces?.close();
@@ -174,11 +175,28 @@ export class ResponseRun {
 
   private openMessage(): MessageSlot {
     if (this.message) return this.message;
-    const item: MessageItem = { id: newId('item'), object: 'realtime.item', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
-    const slot: MessageSlot = { kind: 'message', item, outputIndex: this.slots.length, text: '', audio: [], words: [] };
+    const item: MessageItem = {
+      id: newId('item'),
+      object: 'realtime.item',
+      type: 'message',
+      status: 'in_progress',
+      role: 'assistant',
+      content: [],
+    };
+    const slot: MessageSlot = {
+      kind: 'message',
+      item,
+      outputIndex: this.slots.length,
+      text: '',
+      audio: [],
+      words: [],
+    };
     this.message = slot;
     this.addItem(slot);
-    const part = this.s.modalities[0] === 'audio' ? { type: 'audio' as const, transcript: '' } : { type: 'text' as const, text: '' };
+    const part =
+      this.s.modalities[0] === 'audio'
+        ? { type: 'audio' as const, transcript: '' }
+        : { type: 'text' as const, text: '' };
     this.s.writer.emit({ type: 'response.content_part.added', ...this.partIds(slot), part });
     return slot;
   }
@@ -213,13 +231,23 @@ export class ResponseRun {
 
   private addItem(slot: Slot): void {
     this.slots.push(slot);
-    this.s.writer.emit({ type: 'response.output_item.added', response_id: this.id, output_index: slot.outputIndex, item: { ...slot.item } });
+    this.s.writer.emit({
+      type: 'response.output_item.added',
+      response_id: this.id,
+      output_index: slot.outputIndex,
+      item: { ...slot.item },
+    });
     const conv = this.s.conversation;
     if (!conv) return;
     const inserted = conv.insert({ item: slot.item, extras: {} });
     // The conversation was checked for room when the response was accepted; a full one keeps the
     // response out-of-band rather than failing it mid-stream.
-    if (inserted.ok) this.s.writer.emit({ type: 'conversation.item.added', previous_item_id: inserted.previousItemId, item: { ...slot.item } });
+    if (inserted.ok)
+      this.s.writer.emit({
+        type: 'conversation.item.added',
+        previous_item_id: inserted.previousItemId,
+        item: { ...slot.item },
+      });
   }
 
   private partIds(slot: MessageSlot) {
@@ -228,7 +256,8 @@ export class ResponseRun {
 
   private emitPart(
     slot: MessageSlot,
-    type: 'response.output_text.delta' | 'response.output_audio.delta' | 'response.output_audio_transcript.delta',
+    type:
+      'response.output_text.delta' | 'response.output_audio.delta' | 'response.output_audio_transcript.delta',
     delta: string,
   ): void {
     this.s.writer.emit({ type, ...this.partIds(slot), delta });
@@ -260,15 +289,28 @@ export class ResponseRun {
     } else if (this.s.modalities[0] === 'audio') {
       w.emit({ type: 'response.output_audio.done', ...this.partIds(slot) });
       w.emit({ type: 'response.output_audio_transcript.done', ...this.partIds(slot), transcript: slot.text });
-      w.emit({ type: 'response.content_part.done', ...this.partIds(slot), part: { type: 'audio', transcript: slot.text } });
+      w.emit({
+        type: 'response.content_part.done',
+        ...this.partIds(slot),
+        part: { type: 'audio', transcript: slot.text },
+      });
       slot.item.content = [{ type: 'output_audio', transcript: slot.text }];
     } else {
       w.emit({ type: 'response.output_text.done', ...this.partIds(slot), text: slot.text });
-      w.emit({ type: 'response.content_part.done', ...this.partIds(slot), part: { type: 'text', text: slot.text } });
+      w.emit({
+        type: 'response.content_part.done',
+        ...this.partIds(slot),
+        part: { type: 'text', text: slot.text },
+      });
       slot.item.content = [{ type: 'output_text', text: slot.text }];
     }
     slot.item.status = status;
-    w.emit({ type: 'response.output_item.done', response_id: this.id, output_index: slot.outputIndex, item: { ...slot.item } });
+    w.emit({
+      type: 'response.output_item.done',
+      response_id: this.id,
+      output_index: slot.outputIndex,
+      item: { ...slot.item },
+    });
     const conv = this.s.conversation;
     const entry = conv?.get(slot.item.id);
     if (!conv || !entry) return;

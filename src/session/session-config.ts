@@ -111,7 +111,11 @@ export function applySessionUpdate(
   ctx: UpdateContext,
 ): { ok: true; session: SessionObject } | { ok: false; error: UpdateError } {
   if (update.type !== current.type) {
-    return refuse('cannot_change_session_type', 'session.type', `This is a ${current.type} session; session.type cannot become '${update.type}'.`);
+    return refuse(
+      'cannot_change_session_type',
+      'session.type',
+      `This is a ${current.type} session; session.type cannot become '${update.type}'.`,
+    );
   }
   const input = update.audio?.input;
   const nextInput = { ...current.audio.input };
@@ -128,11 +132,19 @@ export function applySessionUpdate(
   }
 
   if (update.model !== undefined && update.model !== current.model && !ctx.modelOpen) {
-    return refuse('cannot_update_model', 'session.model', `The session's model is '${current.model}' and cannot be changed.`);
+    return refuse(
+      'cannot_update_model',
+      'session.model',
+      `The session's model is '${current.model}' and cannot be changed.`,
+    );
   }
   const output = update.audio?.output;
   if (output?.voice !== undefined && ctx.audioSent && !sameVoice(output.voice, current.audio.output.voice)) {
-    return refuse('cannot_update_voice', 'session.audio.output.voice', 'Cannot update a session voice after the model has produced audio.');
+    return refuse(
+      'cannot_update_voice',
+      'session.audio.output.voice',
+      'Cannot update a session voice after the model has produced audio.',
+    );
   }
   const tools = update.tools ?? current.tools;
   const toolChoice = update.tool_choice ?? current.tool_choice;
@@ -164,18 +176,27 @@ export function applySessionUpdate(
 }
 
 /** Refuses MCP tools and a `tool_choice` naming a function that is not offered. */
-export function checkTools(tools: readonly Tool[], toolChoice: ToolChoice, prefix: string): UpdateError | null {
+export function checkTools(
+  tools: readonly Tool[],
+  toolChoice: ToolChoice,
+  prefix: string,
+): UpdateError | null {
   const mcp = tools.findIndex((t) => t.type !== 'function');
   if (mcp >= 0) {
     return {
       code: 'unsupported_tool_type',
       param: `${prefix}.tools[${mcp}].type`,
-      message: 'MCP tools are not supported by this gateway; declare function tools and run them in the client.',
+      message:
+        'MCP tools are not supported by this gateway; declare function tools and run them in the client.',
     };
   }
   if (typeof toolChoice === 'object') {
     if (toolChoice.type === 'mcp') {
-      return { code: 'unsupported_tool_type', param: `${prefix}.tool_choice.type`, message: 'MCP tool_choice is not supported by this gateway.' };
+      return {
+        code: 'unsupported_tool_type',
+        param: `${prefix}.tool_choice.type`,
+        message: 'MCP tool_choice is not supported by this gateway.',
+      };
     }
     if (!tools.some((t) => t.type === 'function' && t.name === toolChoice.name)) {
       return {
@@ -198,7 +219,12 @@ function mergeTurnDetection(
   update: TurnDetectionInput | null,
 ): EffectiveTurnDetection | null {
   if (update === null) return null;
-  const base = current && current.type === update.type ? current : update.type === 'server_vad' ? SERVER_VAD_DEFAULTS : SEMANTIC_VAD_DEFAULTS;
+  const base =
+    current && current.type === update.type
+      ? current
+      : update.type === 'server_vad'
+        ? SERVER_VAD_DEFAULTS
+        : SEMANTIC_VAD_DEFAULTS;
   const fields = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined));
   return { ...base, ...fields } as EffectiveTurnDetection;
 }

@@ -31,13 +31,22 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
   const bytes = job.audio.reduce((n, c) => n + c.byteLength, 0);
   let transcript = '';
   try {
-    const opts = { audio: audioSpecOf(job.format), language: transcription?.language, prompt: transcription?.prompt };
+    const opts = {
+      audio: audioSpecOf(job.format),
+      language: transcription?.language,
+      prompt: transcription?.prompt,
+    };
     for await (const ev of job.stt.transcribe(fromArray(job.audio), opts, job.signal)) {
       if (ev.type !== 'final' || !ev.text) continue;
       const delta = transcript ? ` ${ev.text}` : ev.text;
       transcript += delta;
       if (transcription) {
-        writer.emit({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta });
+        writer.emit({
+          type: 'conversation.item.input_audio_transcription.delta',
+          item_id: itemId,
+          content_index: 0,
+          delta,
+        });
       }
     }
   } catch (err) {
@@ -50,7 +59,12 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
         type: 'conversation.item.input_audio_transcription.failed',
         item_id: itemId,
         content_index: 0,
-        error: { type: 'server_error', code: 'transcription_error', message: 'Input transcription failed.', param: null },
+        error: {
+          type: 'server_error',
+          code: 'transcription_error',
+          message: 'Input transcription failed.',
+          param: null,
+        },
       });
     }
     return;

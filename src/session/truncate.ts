@@ -13,23 +13,44 @@ export interface TruncateError {
 }
 
 /** Truncates in place, or says why not. */
-export function truncateItem(entry: Entry, contentIndex: number, audioEndMs: number): { ok: true } | { ok: false; error: TruncateError } {
+export function truncateItem(
+  entry: Entry,
+  contentIndex: number,
+  audioEndMs: number,
+): { ok: true } | { ok: false; error: TruncateError } {
   const { item, extras } = entry;
   const isAssistantMessage = item.type === 'message' && item.role === 'assistant';
   if (!isAssistantMessage) {
-    return refuse('unsupported_content_type', 'item_id', 'Only model output audio messages can be truncated.');
+    return refuse(
+      'unsupported_content_type',
+      'item_id',
+      'Only model output audio messages can be truncated.',
+    );
   }
   const part = item.content[contentIndex];
-  if (!part) return refuse('invalid_content_index', 'content_index', `The item has no content part at index ${contentIndex}.`);
+  if (!part)
+    return refuse(
+      'invalid_content_index',
+      'content_index',
+      `The item has no content part at index ${contentIndex}.`,
+    );
   if (part.type !== 'output_audio') {
-    return refuse('unsupported_content_type', 'content_index', 'Only model output audio messages can be truncated.');
+    return refuse(
+      'unsupported_content_type',
+      'content_index',
+      'Only model output audio messages can be truncated.',
+    );
   }
   const chunks = extras.audio ?? [];
   const bytesPerMs = extras.audioBytesPerMs ?? 48;
   const totalBytes = chunks.reduce((n, c) => n + c.byteLength, 0);
   const totalMs = Math.floor(totalBytes / bytesPerMs);
   if (audioEndMs > totalMs) {
-    return refuse('audio_end_ms_out_of_range', 'audio_end_ms', `Audio content of ${totalMs}ms is already shorter than ${audioEndMs}ms.`);
+    return refuse(
+      'audio_end_ms_out_of_range',
+      'audio_end_ms',
+      `Audio content of ${totalMs}ms is already shorter than ${audioEndMs}ms.`,
+    );
   }
   // Whole samples only: a PCM16 cut must not split a 2-byte sample.
   const sampleBytes = bytesPerMs === 48 ? 2 : 1;

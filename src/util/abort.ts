@@ -2,7 +2,9 @@
 
 /** True when `err` is the rejection of an aborted operation. */
 export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR');
+  return (
+    err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR')
+  );
 }
 
 /** Resolves after `ms`, or early (without rejecting) when `signal` aborts. */

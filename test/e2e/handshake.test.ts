@@ -18,7 +18,12 @@ import { TestClient } from '../helpers/ws-client.js';
 function tryUpgrade(
   url: string,
   opts: { protocols?: string[]; headers?: Record<string, string>; ca?: string } = {},
-): Promise<{ status: number; body?: { error: { code: string; type: string; message: string } }; protocol?: string; first?: Record<string, unknown> }> {
+): Promise<{
+  status: number;
+  body?: { error: { code: string; type: string; message: string } };
+  protocol?: string;
+  first?: Record<string, unknown>;
+}> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, opts.protocols ?? [], { headers: opts.headers, ca: opts.ca });
     ws.once('unexpected-response', (_req, res) => {
@@ -51,20 +56,25 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: un
 describe('handshake with keys configured', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startGateway({ env: { GATEWAY_API_KEYS: 'k-one, k-two', GATEWAY_ALLOWED_ORIGINS: 'https://app.example' } });
+    gw = await startGateway({
+      env: { GATEWAY_API_KEYS: 'k-one, k-two', GATEWAY_ALLOWED_ORIGINS: 'https://app.example' },
+    });
   });
   afterAll(() => gw.close());
 
   it('accepts the key from Authorization, the subprotocol, the api-key header and query', async () => {
     expect((await tryUpgrade(gw.url, { headers: { authorization: 'Bearer k-two' } })).status).toBe(101);
-    const viaProtocol = await tryUpgrade(gw.url, { protocols: ['realtime', 'openai-insecure-api-key.k-one'] });
+    const viaProtocol = await tryUpgrade(gw.url, {
+      protocols: ['realtime', 'openai-insecure-api-key.k-one'],
+    });
     expect(viaProtocol).toMatchObject({ status: 101, protocol: 'realtime' });
     expect((await tryUpgrade(gw.url, { headers: { 'api-key': 'k-one' } })).status).toBe(101);
     expect((await tryUpgrade(`${gw.url}?api-key=k-one`)).status).toBe(101);
   });
 
   it('refuses a missing or wrong key with 401 invalid_api_key', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Bearer k-one2' }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer nope' }, { authorization: 'Bearer k-one2' }];
+    for (const headers of attempts) {
       const r = await tryUpgrade(gw.url, { headers });
       expect(r.status).toBe(401);
       expect(r.body?.error).toMatchObject({ code: 'invalid_api_key', type: 'authentication_error' });
@@ -72,9 +82,13 @@ describe('handshake with keys configured', () => {
   });
 
   it('refuses a browser origin outside GATEWAY_ALLOWED_ORIGINS with 403', async () => {
-    const bad = await tryUpgrade(gw.url, { headers: { authorization: 'Bearer k-one', origin: 'https://evil.example' } });
+    const bad = await tryUpgrade(gw.url, {
+      headers: { authorization: 'Bearer k-one', origin: 'https://evil.example' },
+    });
     expect(bad).toMatchObject({ status: 403, body: { error: { code: 'origin_not_allowed' } } });
-    const good = await tryUpgrade(gw.url, { headers: { authorization: 'Bearer k-one', origin: 'https://app.example' } });
+    const good = await tryUpgrade(gw.url, {
+      headers: { authorization: 'Bearer k-one', origin: 'https://app.example' },
+    });
     expect(good.status).toBe(101);
   });
 });
@@ -88,39 +102,66 @@ describe('handshake without keys (loopback)', () => {
 
   it('404 for another path, 400 for call_id, an unknown intent, or model with intent', async () => {
     const base = `ws://127.0.0.1:${gw.port}`;
-    expect(await tryUpgrade(`${base}/v1/other`)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect(await tryUpgrade(`${base}/v1/other`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
     for (const q of ['?call_id=rtc_1', '?intent=translate', '?model=m&intent=transcription']) {
-      expect(await tryUpgrade(`${gw.url}${q}`)).toMatchObject({ status: 400, body: { error: { code: 'invalid_handshake' } } });
+      expect(await tryUpgrade(`${gw.url}${q}`)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid_handshake' } },
+      });
     }
   });
 
   it('GET /healthz is 200; a plain GET of /v1/realtime is 400; anything else 404', async () => {
     expect(await httpGet(gw.port, '/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
-    expect(await httpGet(gw.port, '/v1/realtime')).toMatchObject({ status: 400, body: { error: { code: 'invalid_handshake' } } });
-    expect(await httpGet(gw.port, '/nope')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect(await httpGet(gw.port, '/v1/realtime')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_handshake' } },
+    });
+    expect(await httpGet(gw.port, '/nope')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
   });
 
   it('echoes realtime when subprotocols are offered, none when none are, never the key token', async () => {
     expect(await tryUpgrade(gw.url)).toMatchObject({ status: 101, protocol: '' });
-    const browser = await tryUpgrade(gw.url, { protocols: ['realtime', 'openai-insecure-api-key.secret', 'openai-agents-sdk.0.1'] });
+    const browser = await tryUpgrade(gw.url, {
+      protocols: ['realtime', 'openai-insecure-api-key.secret', 'openai-agents-sdk.0.1'],
+    });
     expect(browser.protocol).toBe('realtime');
-    const keyOnly = await tryUpgrade(gw.url, { protocols: ['openai-beta.realtime-v1', 'openai-insecure-api-key.secret'] });
+    const keyOnly = await tryUpgrade(gw.url, {
+      protocols: ['openai-beta.realtime-v1', 'openai-insecure-api-key.secret'],
+    });
     expect(keyOnly.protocol).toBe('openai-beta.realtime-v1');
   });
 
   it('detects beta by header or subprotocol; GA otherwise; the model comes from the URL', async () => {
     const ga = await tryUpgrade(`${gw.url}?model=my-model`);
-    expect(ga.first).toMatchObject({ type: 'session.created', session: { type: 'realtime', model: 'my-model' } });
+    expect(ga.first).toMatchObject({
+      type: 'session.created',
+      session: { type: 'realtime', model: 'my-model' },
+    });
     const byHeader = await tryUpgrade(gw.url, { headers: { 'openai-beta': 'realtime=v1' } });
-    expect(byHeader.first).toMatchObject({ type: 'session.created', session: { modalities: ['text', 'audio'], input_audio_format: 'pcm16' } });
+    expect(byHeader.first).toMatchObject({
+      type: 'session.created',
+      session: { modalities: ['text', 'audio'], input_audio_format: 'pcm16' },
+    });
     const byProtocol = await tryUpgrade(gw.url, { protocols: ['realtime', 'openai-beta.realtime-v1'] });
     expect((byProtocol.first?.session as Record<string, unknown>).voice).toBe('alloy');
   });
 
   it('intent=transcription opens a transcription session (beta: transcription_session.created)', async () => {
     const ga = await tryUpgrade(`${gw.url}?intent=transcription`);
-    expect(ga.first).toMatchObject({ type: 'session.created', session: { type: 'transcription', object: 'realtime.transcription_session' } });
-    const beta = await tryUpgrade(`${gw.url}?intent=transcription`, { headers: { 'openai-beta': 'realtime=v1' } });
+    expect(ga.first).toMatchObject({
+      type: 'session.created',
+      session: { type: 'transcription', object: 'realtime.transcription_session' },
+    });
+    const beta = await tryUpgrade(`${gw.url}?intent=transcription`, {
+      headers: { 'openai-beta': 'realtime=v1' },
+    });
     expect(beta.first).toMatchObject({ type: 'transcription_session.created' });
   });
 });
@@ -159,7 +200,9 @@ describe('TLS', () => {
     const { cert, key } = await makeDevCert();
     writeFileSync(join(dir, 'cert.pem'), cert);
     writeFileSync(join(dir, 'key.pem'), key);
-    const gw = await startGateway({ env: { TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem') } });
+    const gw = await startGateway({
+      env: { TLS_CERT_FILE: join(dir, 'cert.pem'), TLS_KEY_FILE: join(dir, 'key.pem') },
+    });
     try {
       expect(gw.url.startsWith('wss://')).toBe(true);
       const r = await tryUpgrade(gw.url.replace('127.0.0.1', 'localhost'), { ca: cert });

@@ -5,7 +5,11 @@
  * are refused, and a valid `response.create` is still answered afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { CLIENT_EVENT_SCHEMAS, parseBetaClientEvent, parseClientEvent } from '../../protocol/realtime/index.js';
+import {
+  CLIENT_EVENT_SCHEMAS,
+  parseBetaClientEvent,
+  parseClientEvent,
+} from '../../protocol/realtime/index.js';
 import { startGateway } from '../helpers/gateway.js';
 import { Harness } from '../helpers/session-harness.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -25,30 +29,65 @@ function rng(seed: number): () => number {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const pcm = (ms: number) => Buffer.alloc(ms * 48, 1).toString('base64');
-const userMsg = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'call lookup {"q":1}' }] };
+const userMsg = {
+  type: 'message',
+  role: 'user',
+  content: [{ type: 'input_text', text: 'call lookup {"q":1}' }],
+};
 
 /** A valid example of every GA client event type. */
 const SEEDS: Record<string, Json[]> = {
   'session.update': [
     { type: 'session.update', session: { type: 'realtime', instructions: 'x', output_modalities: ['text'] } },
-    { type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null, format: { type: 'audio/pcmu' } }, output: { voice: 'verse', speed: 1.2 } } } },
-    { type: 'session.update', session: { type: 'realtime', tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }], tool_choice: 'auto' } },
+    {
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        audio: {
+          input: { turn_detection: null, format: { type: 'audio/pcmu' } },
+          output: { voice: 'verse', speed: 1.2 },
+        },
+      },
+    },
+    {
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }],
+        tool_choice: 'auto',
+      },
+    },
   ],
   'input_audio_buffer.append': [{ type: 'input_audio_buffer.append', audio: pcm(120) }],
   'input_audio_buffer.commit': [{ type: 'input_audio_buffer.commit' }],
   'input_audio_buffer.clear': [{ type: 'input_audio_buffer.clear' }],
   'conversation.item.create': [
     { type: 'conversation.item.create', item: userMsg },
-    { type: 'conversation.item.create', previous_item_id: 'root', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: 's' }] } },
-    { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_x', output: '1' } },
+    {
+      type: 'conversation.item.create',
+      previous_item_id: 'root',
+      item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: 's' }] },
+    },
+    {
+      type: 'conversation.item.create',
+      item: { type: 'function_call_output', call_id: 'call_x', output: '1' },
+    },
   ],
   'conversation.item.retrieve': [{ type: 'conversation.item.retrieve', item_id: 'item_x' }],
   'conversation.item.delete': [{ type: 'conversation.item.delete', item_id: 'item_x' }],
-  'conversation.item.truncate': [{ type: 'conversation.item.truncate', item_id: 'item_x', content_index: 0, audio_end_ms: 10 }],
+  'conversation.item.truncate': [
+    { type: 'conversation.item.truncate', item_id: 'item_x', content_index: 0, audio_end_ms: 10 },
+  ],
   'response.create': [
     { type: 'response.create' },
-    { type: 'response.create', response: { conversation: 'none', output_modalities: ['text'], metadata: { a: 'b' }, input: [userMsg] } },
-    { type: 'response.create', response: { instructions: 'be brief', max_output_tokens: 2, tool_choice: 'none' } },
+    {
+      type: 'response.create',
+      response: { conversation: 'none', output_modalities: ['text'], metadata: { a: 'b' }, input: [userMsg] },
+    },
+    {
+      type: 'response.create',
+      response: { instructions: 'be brief', max_output_tokens: 2, tool_choice: 'none' },
+    },
   ],
   'response.cancel': [{ type: 'response.cancel' }],
   'output_audio_buffer.clear': [{ type: 'output_audio_buffer.clear' }],
@@ -56,7 +95,23 @@ const SEEDS: Record<string, Json[]> = {
   'session.close': [{ type: 'session.close' }],
 };
 
-const ODD_VALUES: Json[] = [null, true, 0, -1, 1.5, 1e308, '', 'x'.repeat(300), '\u0000\ud800', [], [null], {}, { type: 'x' }, 'audio/pcm', 'inf'];
+const ODD_VALUES: Json[] = [
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  1e308,
+  '',
+  'x'.repeat(300),
+  '\u0000\ud800',
+  [],
+  [null],
+  {},
+  { type: 'x' },
+  'audio/pcm',
+  'inf',
+];
 
 interface Generated {
   text: string;
@@ -73,8 +128,14 @@ function generate(next: () => number, n: number): Generated {
   const eventId = `fz_${n}`;
   seed.event_id = eventId;
   const roll = next();
-  if (roll < 0.03) return { text: JSON.stringify(seed).slice(0, Math.floor(next() * 40)), eventId: null, knownInvalid: true };
-  if (roll < 0.05) return { text: JSON.stringify(pick([[seed], 'str', 42, null])), eventId: null, knownInvalid: true };
+  if (roll < 0.03)
+    return {
+      text: JSON.stringify(seed).slice(0, Math.floor(next() * 40)),
+      eventId: null,
+      knownInvalid: true,
+    };
+  if (roll < 0.05)
+    return { text: JSON.stringify(pick([[seed], 'str', 42, null])), eventId: null, knownInvalid: true };
   const mutations = roll < 0.25 ? 0 : 1 + Math.floor(next() * 3);
   for (let m = 0; m < mutations; m++) {
     const paths = collectPaths(seed);
@@ -95,14 +156,22 @@ function generate(next: () => number, n: number): Generated {
     }
   }
   // Known invalid whatever the schemas say: an unknown top-level field or a type that is no client event.
-  const knownInvalid = Object.keys(seed).some((k) => k.startsWith('zz_unknown_')) || typeof seed.type !== 'string' || !(seed.type in SEEDS);
+  const knownInvalid =
+    Object.keys(seed).some((k) => k.startsWith('zz_unknown_')) ||
+    typeof seed.type !== 'string' ||
+    !(seed.type in SEEDS);
   return { text: JSON.stringify(seed), eventId, knownInvalid };
 }
 
-function collectPaths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+function collectPaths(
+  v: Json,
+  prefix: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   out.push(prefix);
   if (v && typeof v === 'object') {
-    for (const [k, child] of Object.entries(v)) collectPaths(child as Json, [...prefix, Array.isArray(v) ? Number(k) : k], out);
+    for (const [k, child] of Object.entries(v))
+      collectPaths(child as Json, [...prefix, Array.isArray(v) ? Number(k) : k], out);
   }
   return out;
 }
@@ -148,7 +217,9 @@ describe('client event fuzzing', () => {
         const errors = h.events.slice(before).filter((e) => e.type === 'error');
         expect(errors, g.text).toHaveLength(1);
         const sentId = (JSON.parse(safeJson(g.text)) as { event_id?: unknown } | null)?.event_id;
-        expect((errors[0] as { error: { event_id: string | null } }).error.event_id).toBe(typeof sentId === 'string' ? sentId : null);
+        expect((errors[0] as { error: { event_id: string | null } }).error.event_id).toBe(
+          typeof sentId === 'string' ? sentId : null,
+        );
       }
       if (n % 200 === 0) await new Promise((r) => setImmediate(r));
     }
@@ -175,21 +246,26 @@ describe('client event fuzzing', () => {
   it(`${SESSIONS} concurrent sessions on a real gateway, ${EVENTS_PER_SESSION} events each`, async () => {
     const gw = await startGateway();
     try {
-      const clients = await Promise.all(Array.from({ length: SESSIONS }, () => TestClient.connect(`${gw.url}?model=fuzz`)));
+      const clients = await Promise.all(
+        Array.from({ length: SESSIONS }, () => TestClient.connect(`${gw.url}?model=fuzz`)),
+      );
       await Promise.all(clients.map((c) => c.next('session.created')));
       const expected: string[][] = clients.map(() => []);
       const next = rng(7);
       for (let n = 0; n < EVENTS_PER_SESSION * SESSIONS; n++) {
         const i = n % SESSIONS;
         const g = generate(next, n);
-        if (!parseClientEvent(g.text).ok && g.eventId && g.text.includes(`"event_id":"${g.eventId}"`)) expected[i]!.push(g.eventId);
+        if (!parseClientEvent(g.text).ok && g.eventId && g.text.includes(`"event_id":"${g.eventId}"`))
+          expected[i]!.push(g.eventId);
         clients[i]!.send(g.text);
       }
       for (const [i, c] of clients.entries()) {
         // Events are handled in order: once the sentinel's error is back, every earlier one was answered.
         c.send({ type: 'bogus.sentinel', event_id: `sentinel_${i}` });
         await c.next('error', (e) => (e.error as { event_id: string }).event_id === `sentinel_${i}`, 15_000);
-        const errorIds = c.received.filter((e) => e.type === 'error').map((e) => (e.error as { event_id: string | null }).event_id);
+        const errorIds = c.received
+          .filter((e) => e.type === 'error')
+          .map((e) => (e.error as { event_id: string | null }).event_id);
         expect(expected[i]!.filter((id) => !errorIds.includes(id))).toEqual([]);
         // No session answered another session's events.
         const mine = (id: string) => !/^fz_\d+$/.test(id) || Number(id.slice(3)) % SESSIONS === i;

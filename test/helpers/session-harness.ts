@@ -95,7 +95,8 @@ export class Harness {
     for (;;) {
       const found = this.events.slice(from).find((e) => e.type === type);
       if (found) return found;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${type}; have ${this.types(from).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${type}; have ${this.types(from).join(', ')}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 50);
         this.waiters.push(() => {
@@ -126,7 +127,11 @@ export class Harness {
 
 /** A user text item event. */
 export function userText(text: string, extra: Record<string, unknown> = {}): object {
-  return { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] }, ...extra };
+  return {
+    type: 'conversation.item.create',
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+    ...extra,
+  };
 }
 
 /** Base64 PCM16 silence of `ms` at 24 kHz. */

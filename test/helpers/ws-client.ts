@@ -24,9 +24,15 @@ export class TestClient {
   }
 
   /** Opens a connection and waits for `open`. */
-  static async connect(url: string, opts: ClientOptions & { protocols?: string[] } = {}): Promise<TestClient> {
+  static async connect(
+    url: string,
+    opts: ClientOptions & { protocols?: string[] } = {},
+  ): Promise<TestClient> {
     const { protocols, ...rest } = opts;
-    const ws = new WebSocket(url, protocols ?? [], { headers: { authorization: 'Bearer test-key' }, ...rest });
+    const ws = new WebSocket(url, protocols ?? [], {
+      headers: { authorization: 'Bearer test-key' },
+      ...rest,
+    });
     const client = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -55,7 +61,10 @@ export class TestClient {
       }
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}; got ${this.types().join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${type}; got ${this.types().join(', ')}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         pred: match,
         from: this.cursor,

@@ -23,7 +23,10 @@ interface Case {
   noEventId?: boolean;
 }
 
-const manual = { type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } };
+const manual = {
+  type: 'session.update',
+  session: { type: 'realtime', audio: { input: { turn_detection: null } } },
+};
 const slowLlm: HarnessOptions = { llm: () => [{ type: 'wait', ms: 10_000 }] };
 const tool = { type: 'function', name: 'lookup' };
 
@@ -33,43 +36,253 @@ const CASES: Case[] = [
   { code: 'invalid_event', param: 'type', trigger: { session: {} } },
   { code: 'invalid_value', param: 'type', trigger: { type: 'conversation.item.explode' } },
   { code: 'invalid_type', param: 'audio', trigger: { type: 'input_audio_buffer.append', audio: 42 } },
-  { code: 'unknown_parameter', param: 'session.modalities', trigger: { type: 'session.update', session: { type: 'realtime', modalities: ['text'] } } },
-  { code: 'missing_required_parameter', param: 'session.type', trigger: { type: 'session.update', session: { instructions: 'x' } } },
-  { code: 'integer_below_min_value', param: 'session.audio.input.format.rate', trigger: { type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } } } },
-  { code: 'integer_above_max_value', param: 'session.max_output_tokens', trigger: { type: 'session.update', session: { type: 'realtime', max_output_tokens: 5000 } } },
-  { code: 'decimal_below_min_value', param: 'session.audio.output.speed', trigger: { type: 'session.update', session: { type: 'realtime', audio: { output: { speed: 0.1 } } } } },
-  { code: 'decimal_above_max_value', param: 'session.audio.input.turn_detection.threshold', trigger: { type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', threshold: 2 } } } } } },
-  { code: 'string_above_max_length', param: 'item_id', trigger: { type: 'conversation.item.delete', item_id: 'x'.repeat(300) } },
-  { code: 'array_above_max_length', param: 'session.output_modalities', trigger: { type: 'session.update', session: { type: 'realtime', output_modalities: ['text', 'audio'] } } },
-  { code: 'array_below_min_length', param: 'session.output_modalities', trigger: { type: 'session.update', session: { type: 'realtime', output_modalities: [] } } },
-  { code: 'invalid_value', param: 'session.audio.input.format.type', trigger: { type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'pcm16' } } } } } },
+  {
+    code: 'unknown_parameter',
+    param: 'session.modalities',
+    trigger: { type: 'session.update', session: { type: 'realtime', modalities: ['text'] } },
+  },
+  {
+    code: 'missing_required_parameter',
+    param: 'session.type',
+    trigger: { type: 'session.update', session: { instructions: 'x' } },
+  },
+  {
+    code: 'integer_below_min_value',
+    param: 'session.audio.input.format.rate',
+    trigger: {
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 16000 } } } },
+    },
+  },
+  {
+    code: 'integer_above_max_value',
+    param: 'session.max_output_tokens',
+    trigger: { type: 'session.update', session: { type: 'realtime', max_output_tokens: 5000 } },
+  },
+  {
+    code: 'decimal_below_min_value',
+    param: 'session.audio.output.speed',
+    trigger: { type: 'session.update', session: { type: 'realtime', audio: { output: { speed: 0.1 } } } },
+  },
+  {
+    code: 'decimal_above_max_value',
+    param: 'session.audio.input.turn_detection.threshold',
+    trigger: {
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        audio: { input: { turn_detection: { type: 'server_vad', threshold: 2 } } },
+      },
+    },
+  },
+  {
+    code: 'string_above_max_length',
+    param: 'item_id',
+    trigger: { type: 'conversation.item.delete', item_id: 'x'.repeat(300) },
+  },
+  {
+    code: 'array_above_max_length',
+    param: 'session.output_modalities',
+    trigger: { type: 'session.update', session: { type: 'realtime', output_modalities: ['text', 'audio'] } },
+  },
+  {
+    code: 'array_below_min_length',
+    param: 'session.output_modalities',
+    trigger: { type: 'session.update', session: { type: 'realtime', output_modalities: [] } },
+  },
+  {
+    code: 'invalid_value',
+    param: 'session.audio.input.format.type',
+    trigger: {
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { format: { type: 'pcm16' } } } },
+    },
+  },
   { code: 'binary_frame_not_supported', param: null, trigger: 'BINARY', noEventId: true },
-  { code: 'invalid_audio', param: 'audio', trigger: { type: 'input_audio_buffer.append', audio: 'not base64!!' } },
-  { code: 'invalid_audio_length', param: 'audio', trigger: { type: 'input_audio_buffer.append', audio: Buffer.alloc(3).toString('base64') } },
-  { code: 'input_audio_buffer_full', param: 'audio', options: { limits: { maxInputAudioBufferMs: 1000 } }, setup: [manual, { type: 'input_audio_buffer.append', audio: pcmSilence(900) }], trigger: { type: 'input_audio_buffer.append', audio: pcmSilence(200) } },
-  { code: 'input_audio_buffer_commit_empty', param: null, setup: [manual, { type: 'input_audio_buffer.append', audio: pcmSilence(50) }], trigger: { type: 'input_audio_buffer.commit' } },
-  { code: 'conversation_already_has_active_response', param: null, options: slowLlm, setup: [{ type: 'response.create' }], trigger: { type: 'response.create' } },
+  {
+    code: 'invalid_audio',
+    param: 'audio',
+    trigger: { type: 'input_audio_buffer.append', audio: 'not base64!!' },
+  },
+  {
+    code: 'invalid_audio_length',
+    param: 'audio',
+    trigger: { type: 'input_audio_buffer.append', audio: Buffer.alloc(3).toString('base64') },
+  },
+  {
+    code: 'input_audio_buffer_full',
+    param: 'audio',
+    options: { limits: { maxInputAudioBufferMs: 1000 } },
+    setup: [manual, { type: 'input_audio_buffer.append', audio: pcmSilence(900) }],
+    trigger: { type: 'input_audio_buffer.append', audio: pcmSilence(200) },
+  },
+  {
+    code: 'input_audio_buffer_commit_empty',
+    param: null,
+    setup: [manual, { type: 'input_audio_buffer.append', audio: pcmSilence(50) }],
+    trigger: { type: 'input_audio_buffer.commit' },
+  },
+  {
+    code: 'conversation_already_has_active_response',
+    param: null,
+    options: slowLlm,
+    setup: [{ type: 'response.create' }],
+    trigger: { type: 'response.create' },
+  },
   { code: 'response_cancel_not_active', param: null, trigger: { type: 'response.cancel' } },
-  { code: 'response_cancel_not_active', param: 'response_id', options: slowLlm, setup: [{ type: 'response.create' }], trigger: { type: 'response.cancel', response_id: 'resp_unknown' } },
-  { code: 'item_not_found', param: 'item_id', trigger: { type: 'conversation.item.retrieve', item_id: 'item_missing' } },
-  { code: 'item_not_found', param: 'item_id', trigger: { type: 'conversation.item.delete', item_id: 'item_missing' } },
-  { code: 'item_not_found', param: 'item_id', trigger: { type: 'conversation.item.truncate', item_id: 'item_missing', content_index: 0, audio_end_ms: 0 } },
-  { code: 'item_not_found', param: 'previous_item_id', trigger: { ...userText('x'), previous_item_id: 'item_missing' } },
-  { code: 'item_not_found', param: 'response.input[0].id', trigger: { type: 'response.create', response: { input: [{ type: 'item_reference', id: 'item_missing' }] } } },
-  { code: 'duplicate_item_id', param: 'item.id', setup: [{ type: 'conversation.item.create', item: { id: 'mine', type: 'message', role: 'user', content: [] } }], trigger: { type: 'conversation.item.create', item: { id: 'mine', type: 'message', role: 'user', content: [] } } },
-  { code: 'conversation_item_limit_reached', param: null, options: { limits: { maxConversationItems: 1 } }, setup: [userText('a')], trigger: userText('b') },
-  { code: 'unsupported_content_type', param: 'item.content[0].type', trigger: { type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png;base64,AA==' }] } } },
-  { code: 'unsupported_content_type', param: 'item.content[0].type', trigger: { type: 'conversation.item.create', item: { type: 'message', role: 'assistant', content: [{ type: 'output_audio', transcript: 'hi' }] } } },
-  { code: 'unsupported_content_type', param: 'item_id', setup: [{ type: 'conversation.item.create', item: { id: 'u1', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x' }] } }], trigger: { type: 'conversation.item.truncate', item_id: 'u1', content_index: 0, audio_end_ms: 0 } },
-  { code: 'invalid_content_index', param: 'content_index', setup: [{ type: 'conversation.item.create', item: { id: 'a1', type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'x' }] } }], trigger: { type: 'conversation.item.truncate', item_id: 'a1', content_index: 3, audio_end_ms: 0 } },
-  { code: 'invalid_call_id', param: 'item.call_id', trigger: { type: 'conversation.item.create', item: { type: 'function_call_output', call_id: 'call_nope', output: 'x' } } },
-  { code: 'invalid_tool_choice', param: 'session.tool_choice.name', trigger: { type: 'session.update', session: { type: 'realtime', tools: [tool], tool_choice: { type: 'function', name: 'other' } } } },
-  { code: 'invalid_tool_choice', param: 'response.tool_choice.name', trigger: { type: 'response.create', response: { tool_choice: { type: 'function', name: 'other' } } } },
-  { code: 'unsupported_tool_type', param: 'session.tools[0].type', trigger: { type: 'session.update', session: { type: 'realtime', tools: [{ type: 'mcp', server_label: 'x', server_url: 'https://example.invalid' }] } } },
-  { code: 'cannot_update_model', param: 'session.model', trigger: { type: 'session.update', session: { type: 'realtime', model: 'another-model' } } },
-  { code: 'cannot_change_session_type', param: 'session.type', trigger: { type: 'session.update', session: { type: 'transcription' } } },
-  { code: 'turn_detection_unavailable', param: 'session.audio.input.turn_detection', trigger: { type: 'input_audio_buffer.append', audio: pcmSilence(20) } },
-  { code: 'invalid_request', param: 'type', options: { kind: 'transcription' }, trigger: { type: 'response.create' } },
+  {
+    code: 'response_cancel_not_active',
+    param: 'response_id',
+    options: slowLlm,
+    setup: [{ type: 'response.create' }],
+    trigger: { type: 'response.cancel', response_id: 'resp_unknown' },
+  },
+  {
+    code: 'item_not_found',
+    param: 'item_id',
+    trigger: { type: 'conversation.item.retrieve', item_id: 'item_missing' },
+  },
+  {
+    code: 'item_not_found',
+    param: 'item_id',
+    trigger: { type: 'conversation.item.delete', item_id: 'item_missing' },
+  },
+  {
+    code: 'item_not_found',
+    param: 'item_id',
+    trigger: {
+      type: 'conversation.item.truncate',
+      item_id: 'item_missing',
+      content_index: 0,
+      audio_end_ms: 0,
+    },
+  },
+  {
+    code: 'item_not_found',
+    param: 'previous_item_id',
+    trigger: { ...userText('x'), previous_item_id: 'item_missing' },
+  },
+  {
+    code: 'item_not_found',
+    param: 'response.input[0].id',
+    trigger: {
+      type: 'response.create',
+      response: { input: [{ type: 'item_reference', id: 'item_missing' }] },
+    },
+  },
+  {
+    code: 'duplicate_item_id',
+    param: 'item.id',
+    setup: [
+      { type: 'conversation.item.create', item: { id: 'mine', type: 'message', role: 'user', content: [] } },
+    ],
+    trigger: {
+      type: 'conversation.item.create',
+      item: { id: 'mine', type: 'message', role: 'user', content: [] },
+    },
+  },
+  {
+    code: 'conversation_item_limit_reached',
+    param: null,
+    options: { limits: { maxConversationItems: 1 } },
+    setup: [userText('a')],
+    trigger: userText('b'),
+  },
+  {
+    code: 'unsupported_content_type',
+    param: 'item.content[0].type',
+    trigger: {
+      type: 'conversation.item.create',
+      item: {
+        type: 'message',
+        role: 'user',
+        content: [{ type: 'input_image', image_url: 'data:image/png;base64,AA==' }],
+      },
+    },
+  },
+  {
+    code: 'unsupported_content_type',
+    param: 'item.content[0].type',
+    trigger: {
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'assistant', content: [{ type: 'output_audio', transcript: 'hi' }] },
+    },
+  },
+  {
+    code: 'unsupported_content_type',
+    param: 'item_id',
+    setup: [
+      {
+        type: 'conversation.item.create',
+        item: { id: 'u1', type: 'message', role: 'user', content: [{ type: 'input_text', text: 'x' }] },
+      },
+    ],
+    trigger: { type: 'conversation.item.truncate', item_id: 'u1', content_index: 0, audio_end_ms: 0 },
+  },
+  {
+    code: 'invalid_content_index',
+    param: 'content_index',
+    setup: [
+      {
+        type: 'conversation.item.create',
+        item: { id: 'a1', type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'x' }] },
+      },
+    ],
+    trigger: { type: 'conversation.item.truncate', item_id: 'a1', content_index: 3, audio_end_ms: 0 },
+  },
+  {
+    code: 'invalid_call_id',
+    param: 'item.call_id',
+    trigger: {
+      type: 'conversation.item.create',
+      item: { type: 'function_call_output', call_id: 'call_nope', output: 'x' },
+    },
+  },
+  {
+    code: 'invalid_tool_choice',
+    param: 'session.tool_choice.name',
+    trigger: {
+      type: 'session.update',
+      session: { type: 'realtime', tools: [tool], tool_choice: { type: 'function', name: 'other' } },
+    },
+  },
+  {
+    code: 'invalid_tool_choice',
+    param: 'response.tool_choice.name',
+    trigger: { type: 'response.create', response: { tool_choice: { type: 'function', name: 'other' } } },
+  },
+  {
+    code: 'unsupported_tool_type',
+    param: 'session.tools[0].type',
+    trigger: {
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        tools: [{ type: 'mcp', server_label: 'x', server_url: 'https://example.invalid' }],
+      },
+    },
+  },
+  {
+    code: 'cannot_update_model',
+    param: 'session.model',
+    trigger: { type: 'session.update', session: { type: 'realtime', model: 'another-model' } },
+  },
+  {
+    code: 'cannot_change_session_type',
+    param: 'session.type',
+    trigger: { type: 'session.update', session: { type: 'transcription' } },
+  },
+  {
+    code: 'turn_detection_unavailable',
+    param: 'session.audio.input.turn_detection',
+    trigger: { type: 'input_audio_buffer.append', audio: pcmSilence(20) },
+  },
+  {
+    code: 'invalid_request',
+    param: 'type',
+    options: { kind: 'transcription' },
+    trigger: { type: 'response.create' },
+  },
   { code: 'unsupported_event', param: 'type', trigger: { type: 'output_audio_buffer.clear' } },
   { code: 'unsupported_event', param: 'type', trigger: { type: 'session.close' } },
 ];
@@ -97,7 +310,11 @@ describe('error codes: one error, right fields, nothing else changes', () => {
         event_id: c.noEventId ? null : eventId,
       });
       // The session still works: a fresh text response completes.
-      if (c.options?.kind !== 'transcription' && c.options !== slowLlm && !c.options?.limits?.maxConversationItems) {
+      if (
+        c.options?.kind !== 'transcription' &&
+        c.options !== slowLlm &&
+        !c.options?.limits?.maxConversationItems
+      ) {
         const mark = h.events.length;
         h.send({ type: 'response.create', response: { output_modalities: ['text'], conversation: 'none' } });
         const done = await h.waitFor('response.done', mark);
@@ -111,8 +328,16 @@ describe('error codes: one error, right fields, nothing else changes', () => {
     h.send(userText('hi'));
     h.send({ type: 'response.create' });
     await h.waitFor('response.done');
-    h.send({ type: 'session.update', event_id: 'v1', session: { type: 'realtime', audio: { output: { voice: 'verse' } } } });
-    expect(h.lastError()).toMatchObject({ code: 'cannot_update_voice', param: 'session.audio.output.voice', event_id: 'v1' });
+    h.send({
+      type: 'session.update',
+      event_id: 'v1',
+      session: { type: 'realtime', audio: { output: { voice: 'verse' } } },
+    });
+    expect(h.lastError()).toMatchObject({
+      code: 'cannot_update_voice',
+      param: 'session.audio.output.voice',
+      event_id: 'v1',
+    });
     // The same voice is not a change.
     const mark = h.events.length;
     h.send({ type: 'session.update', session: { type: 'realtime', audio: { output: { voice: 'alloy' } } } });
@@ -125,8 +350,18 @@ describe('error codes: one error, right fields, nothing else changes', () => {
     h.send({ type: 'response.create' });
     const done = await h.waitFor('response.done');
     const itemId = (done as { response: { output: { id: string }[] } }).response.output[0]!.id;
-    h.send({ type: 'conversation.item.truncate', event_id: 't1', item_id: itemId, content_index: 0, audio_end_ms: 999_999 });
-    expect(h.lastError()).toMatchObject({ code: 'audio_end_ms_out_of_range', param: 'audio_end_ms', event_id: 't1' });
+    h.send({
+      type: 'conversation.item.truncate',
+      event_id: 't1',
+      item_id: itemId,
+      content_index: 0,
+      audio_end_ms: 999_999,
+    });
+    expect(h.lastError()).toMatchObject({
+      code: 'audio_end_ms_out_of_range',
+      param: 'audio_end_ms',
+      event_id: 't1',
+    });
   });
 
   it('too_many_pending_events: refusals come after session.created and the queued events', () => {
@@ -135,7 +370,14 @@ describe('error codes: one error, right fields, nothing else changes', () => {
     h.send({ ...userText('b'), event_id: 'p2' });
     h.send({ ...userText('c'), event_id: 'p3' });
     h.session.start();
-    expect(h.types()).toEqual(['session.created', 'conversation.item.added', 'conversation.item.done', 'conversation.item.added', 'conversation.item.done', 'error']);
+    expect(h.types()).toEqual([
+      'session.created',
+      'conversation.item.added',
+      'conversation.item.done',
+      'conversation.item.added',
+      'conversation.item.done',
+      'error',
+    ]);
     expect(h.lastError()).toMatchObject({ code: 'too_many_pending_events', event_id: 'p3' });
   });
 
@@ -156,7 +398,12 @@ describe('error codes: one error, right fields, nothing else changes', () => {
   });
 
   it('provider_error: a failing LLM ends the response failed, not the session', async () => {
-    const h = new Harness({ llm: () => [{ type: 'text', delta: 'Hi. ' }, { type: 'fail', message: 'upstream 500' }] });
+    const h = new Harness({
+      llm: () => [
+        { type: 'text', delta: 'Hi. ' },
+        { type: 'fail', message: 'upstream 500' },
+      ],
+    });
     h.send({ type: 'response.create' });
     const done = await h.waitFor('response.done');
     expect(done.type === 'response.done' && done.response).toMatchObject({
@@ -168,8 +415,21 @@ describe('error codes: one error, right fields, nothing else changes', () => {
 });
 
 /** Codes exercised elsewhere: handshake refusals and the ws frame limit. */
-const ELSEWHERE: ErrorCode[] = ['invalid_api_key', 'origin_not_allowed', 'not_found', 'invalid_handshake', 'message_too_large'];
-const NAMED_TESTS: ErrorCode[] = ['cannot_update_voice', 'audio_end_ms_out_of_range', 'too_many_pending_events', 'session_expired', 'server_error', 'provider_error'];
+const ELSEWHERE: ErrorCode[] = [
+  'invalid_api_key',
+  'origin_not_allowed',
+  'not_found',
+  'invalid_handshake',
+  'message_too_large',
+];
+const NAMED_TESTS: ErrorCode[] = [
+  'cannot_update_voice',
+  'audio_end_ms_out_of_range',
+  'too_many_pending_events',
+  'session_expired',
+  'server_error',
+  'provider_error',
+];
 
 it('every registry code has a golden case', () => {
   const covered = new Set<string>([...CASES.map((c) => c.code), ...ELSEWHERE, ...NAMED_TESTS]);

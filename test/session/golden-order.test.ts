@@ -38,7 +38,11 @@ describe('golden event order', () => {
     h.session.start();
     expect(h.types()).toEqual(['session.created', 'session.updated']);
     const updated = h.events[1]!;
-    expect(updated.type === 'session.updated' && updated.session.type === 'realtime' && updated.session.instructions).toBe('x');
+    expect(
+      updated.type === 'session.updated' &&
+        updated.session.type === 'realtime' &&
+        updated.session.instructions,
+    ).toBe('x');
     expect(h.invalidEvents()).toEqual([]);
   });
 
@@ -65,7 +69,9 @@ describe('golden event order', () => {
     const start = types.indexOf('response.content_part.added');
     const end = types.indexOf('response.output_audio.done');
     const deltas = new Set(types.slice(start + 1, end));
-    expect(deltas).toEqual(new Set(['response.output_audio_transcript.delta', 'response.output_audio.delta']));
+    expect(deltas).toEqual(
+      new Set(['response.output_audio_transcript.delta', 'response.output_audio.delta']),
+    );
     expect(types.filter((t) => !t.endsWith('.delta'))).toEqual([
       'response.created',
       'response.output_item.added',
@@ -90,7 +96,10 @@ describe('golden event order', () => {
     const h = new Harness();
     h.send({
       type: 'session.update',
-      session: { type: 'realtime', tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' } }] },
+      session: {
+        type: 'realtime',
+        tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' } }],
+      },
     });
     h.send(userText('please call get_weather {"city":"Paris"}'));
     const mark = h.events.length;
@@ -109,11 +118,17 @@ describe('golden event order', () => {
     const args = h.events.find((e) => e.type === 'response.function_call_arguments.done')!;
     expect(args).toMatchObject({ name: 'get_weather', arguments: '{"city":"Paris"}' });
     const item = h.events.find((e) => e.type === 'response.output_item.done')!;
-    expect(item.type === 'response.output_item.done' && item.item).toMatchObject({ type: 'function_call', status: 'completed' });
+    expect(item.type === 'response.output_item.done' && item.item).toMatchObject({
+      type: 'function_call',
+      status: 'completed',
+    });
     // The round trip: the client answers with the output and asks again.
     const callId = (args as { call_id: string }).call_id;
     const mark2 = h.events.length;
-    h.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output: '21 C' } });
+    h.send({
+      type: 'conversation.item.create',
+      item: { type: 'function_call_output', call_id: callId, output: '21 C' },
+    });
     h.send({ type: 'response.create', response: { output_modalities: ['text'] } });
     await h.waitFor('response.done', mark2);
     const text = h.events.find((e, i) => i >= mark2 && e.type === 'response.output_text.done');
@@ -127,21 +142,36 @@ describe('golden event order', () => {
     const mark = h.events.length;
     h.send({
       type: 'response.create',
-      response: { conversation: 'none', output_modalities: ['text'], metadata: { topic: 'summary' }, input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'summarise' }] }] },
+      response: {
+        conversation: 'none',
+        output_modalities: ['text'],
+        metadata: { topic: 'summary' },
+        input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'summarise' }] }],
+      },
     });
     await h.waitFor('response.done', mark);
     expect(shape(h.types(mark))).toEqual(TEXT_TURN.filter((t) => !t.startsWith('conversation.')));
     const done = h.events.at(-1)!;
-    expect(done.type === 'response.done' && done.response).toMatchObject({ conversation_id: null, metadata: { topic: 'summary' } });
+    expect(done.type === 'response.done' && done.response).toMatchObject({
+      conversation_id: null,
+      metadata: { topic: 'summary' },
+    });
     expect(h.llm.requests.at(-1)?.messages).toEqual([{ role: 'user', content: 'summarise' }]);
     // Nothing was added: retrieving the out-of-band item fails.
-    const itemId = (h.events.find((e) => e.type === 'response.output_item.added') as { item: { id: string } }).item.id;
+    const itemId = (h.events.find((e) => e.type === 'response.output_item.added') as { item: { id: string } })
+      .item.id;
     h.send({ type: 'conversation.item.retrieve', item_id: itemId, event_id: 'r1' });
     expect(h.lastError()).toMatchObject({ code: 'item_not_found', event_id: 'r1' });
   });
 
   it('cancel: open part and item closed (incomplete) before response.done cancelled', async () => {
-    const h = new Harness({ llm: () => [{ type: 'text', delta: 'Hello there. ' }, { type: 'wait', ms: 10_000 }, { type: 'text', delta: 'never' }] });
+    const h = new Harness({
+      llm: () => [
+        { type: 'text', delta: 'Hello there. ' },
+        { type: 'wait', ms: 10_000 },
+        { type: 'text', delta: 'never' },
+      ],
+    });
     h.send(userText('hi'));
     const mark = h.events.length;
     h.send({ type: 'response.create' });
@@ -177,11 +207,18 @@ describe('golden event order', () => {
 
   it('manual audio turn: committed, item added/done with input_audio transcript null', () => {
     const h = new Harness();
-    h.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: null } } },
+    });
     const mark = h.events.length;
     h.send({ type: 'input_audio_buffer.append', audio: pcmSilence(200) });
     h.send({ type: 'input_audio_buffer.commit' });
-    expect(h.types(mark)).toEqual(['input_audio_buffer.committed', 'conversation.item.added', 'conversation.item.done']);
+    expect(h.types(mark)).toEqual([
+      'input_audio_buffer.committed',
+      'conversation.item.added',
+      'conversation.item.done',
+    ]);
     const added = h.events[mark + 1]!;
     expect(added.type === 'conversation.item.added' && added.item).toMatchObject({
       role: 'user',
@@ -211,7 +248,15 @@ describe('golden event order', () => {
       'response.output_item.done',
       'response.done',
     ]);
-    expect(h.wire[1]).toMatchObject({ session: { modalities: ['text'], temperature: 0.7, input_audio_format: 'pcm16' } });
-    expect(h.wire.at(-1)).toMatchObject({ response: { modalities: ['text'], output_audio_format: 'pcm16', output: [{ content: [{ type: 'text' }] }] } });
+    expect(h.wire[1]).toMatchObject({
+      session: { modalities: ['text'], temperature: 0.7, input_audio_format: 'pcm16' },
+    });
+    expect(h.wire.at(-1)).toMatchObject({
+      response: {
+        modalities: ['text'],
+        output_audio_format: 'pcm16',
+        output: [{ content: [{ type: 'text' }] }],
+      },
+    });
   });
 });

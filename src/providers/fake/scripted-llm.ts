@@ -64,7 +64,11 @@ export function textSteps(reply: string, request: LlmRequest, timing: EchoTiming
     steps.push({ type: 'text', delta: t });
   });
   const finishReason = kept.length < tokens.length ? 'length' : 'stop';
-  steps.push({ type: 'done', finishReason, usage: { inputTokens: countTokens(request), outputTokens: kept.length } });
+  steps.push({
+    type: 'done',
+    finishReason,
+    usage: { inputTokens: countTokens(request), outputTokens: kept.length },
+  });
   return steps;
 }
 

@@ -15,7 +15,11 @@ export class ScriptedStt implements SttStage {
     private readonly finalDelayMs = 0,
   ) {}
 
-  async *transcribe(audio: AsyncIterable<Uint8Array>, opts: SttOptions, signal: AbortSignal): AsyncIterable<SttEvent> {
+  async *transcribe(
+    audio: AsyncIterable<Uint8Array>,
+    opts: SttOptions,
+    signal: AbortSignal,
+  ): AsyncIterable<SttEvent> {
     let bytes = 0;
     for await (const chunk of audio) bytes += chunk.byteLength;
     if (this.finalDelayMs > 0) await sleep(this.finalDelayMs, signal);

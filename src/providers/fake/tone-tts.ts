@@ -34,7 +34,11 @@ export class ToneTts implements TtsStage {
     this.o = { ...DEFAULTS, ...options };
   }
 
-  async *synthesize(text: AsyncIterable<string>, opts: TtsOptions, signal: AbortSignal): AsyncIterable<TtsChunk> {
+  async *synthesize(
+    text: AsyncIterable<string>,
+    opts: TtsOptions,
+    signal: AbortSignal,
+  ): AsyncIterable<TtsChunk> {
     let offsetMs = 0;
     let phase = 0;
     for await (const piece of text) {
@@ -54,7 +58,10 @@ export class ToneTts implements TtsStage {
       for (let start = 0; start < samples; start += chunkSamples) {
         const n = Math.min(chunkSamples, samples - start);
         const pcm = new Int16Array(n);
-        for (let i = 0; i < n; i++) pcm[i] = Math.round(AMPLITUDE * Math.sin((2 * Math.PI * TONE_HZ * (phase + i)) / opts.audio.sampleRate));
+        for (let i = 0; i < n; i++)
+          pcm[i] = Math.round(
+            AMPLITUDE * Math.sin((2 * Math.PI * TONE_HZ * (phase + i)) / opts.audio.sampleRate),
+          );
         phase += n;
         yield { audio: encode(pcm, opts.audio), words: start === 0 ? words : undefined };
         if (signal.aborted) return;
