@@ -73,7 +73,11 @@ describe('handshake with keys configured', () => {
   });
 
   it('refuses a missing or wrong key with 401 invalid_api_key', async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer nope' }, { authorization: 'Bearer k-one2' }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: 'Bearer k-one2' },
+    ];
     for (const headers of attempts) {
       const r = await tryUpgrade(gw.url, { headers });
       expect(r.status).toBe(401);

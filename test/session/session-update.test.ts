@@ -5,7 +5,8 @@ import { Harness } from '../helpers/session-harness.js';
 
 function lastSession(h: Harness): RealtimeSessionObject {
   const e = [...h.events].reverse().find((x) => x.type === 'session.updated' || x.type === 'session.created');
-  if (!e || (e.type !== 'session.updated' && e.type !== 'session.created') || e.session.type !== 'realtime') throw new Error('no session');
+  if (!e || (e.type !== 'session.updated' && e.type !== 'session.created') || e.session.type !== 'realtime')
+    throw new Error('no session');
   return e.session;
 }
 
@@ -25,7 +26,14 @@ describe('session.update', () => {
           format: { type: 'audio/pcm', rate: 24000 },
           transcription: null,
           noise_reduction: null,
-          turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 200, create_response: true, interrupt_response: true },
+          turn_detection: {
+            type: 'server_vad',
+            threshold: 0.5,
+            prefix_padding_ms: 300,
+            silence_duration_ms: 200,
+            create_response: true,
+            interrupt_response: true,
+          },
         },
         output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'alloy', speed: 1 },
       },
@@ -35,15 +43,43 @@ describe('session.update', () => {
 
   it('merges partially and answers with the full effective session', () => {
     const h = new Harness();
-    h.send({ type: 'session.update', session: { type: 'realtime', instructions: 'A', audio: { output: { voice: 'verse' } } } });
-    h.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 800 } } } } });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', instructions: 'A', audio: { output: { voice: 'verse' } } },
+    });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        audio: { input: { turn_detection: { type: 'server_vad', silence_duration_ms: 800 } } },
+      },
+    });
     const s = lastSession(h);
     expect(s.instructions).toBe('A');
     expect(s.audio.output.voice).toBe('verse');
-    expect(s.audio.input.turn_detection).toEqual({ type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 800, idle_timeout_ms: null, create_response: true, interrupt_response: true });
+    expect(s.audio.input.turn_detection).toEqual({
+      type: 'server_vad',
+      threshold: 0.5,
+      prefix_padding_ms: 300,
+      silence_duration_ms: 800,
+      idle_timeout_ms: null,
+      create_response: true,
+      interrupt_response: true,
+    });
     // Switching the type starts from that type's defaults.
-    h.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: { type: 'semantic_vad', eagerness: 'high' } } } } });
-    expect(lastSession(h).audio.input.turn_detection).toEqual({ type: 'semantic_vad', eagerness: 'high', create_response: true, interrupt_response: true });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        audio: { input: { turn_detection: { type: 'semantic_vad', eagerness: 'high' } } },
+      },
+    });
+    expect(lastSession(h).audio.input.turn_detection).toEqual({
+      type: 'semantic_vad',
+      eagerness: 'high',
+      create_response: true,
+      interrupt_response: true,
+    });
   });
 
   it('clears with "", [] and null', () => {
@@ -54,13 +90,23 @@ describe('session.update', () => {
         type: 'realtime',
         instructions: 'x',
         tools: [{ type: 'function', name: 'f' }],
-        audio: { input: { transcription: { model: 'whisper-1', language: 'es' }, noise_reduction: { type: 'near_field' } } },
+        audio: {
+          input: {
+            transcription: { model: 'whisper-1', language: 'es' },
+            noise_reduction: { type: 'near_field' },
+          },
+        },
       },
     });
     expect(lastSession(h).audio.input.transcription).toEqual({ model: 'whisper-1', language: 'es' });
     h.send({
       type: 'session.update',
-      session: { type: 'realtime', instructions: '', tools: [], audio: { input: { transcription: null, noise_reduction: null, turn_detection: null } } },
+      session: {
+        type: 'realtime',
+        instructions: '',
+        tools: [],
+        audio: { input: { transcription: null, noise_reduction: null, turn_detection: null } },
+      },
     });
     const s = lastSession(h);
     expect(s.instructions).toBe('');
@@ -74,7 +120,16 @@ describe('session.update', () => {
     const before = lastSession(h);
     const mark = h.events.length;
     // Valid fields beside an invalid one: none of them applies.
-    h.send({ type: 'session.update', event_id: 'u1', session: { type: 'realtime', instructions: 'lost', tools: [{ type: 'function', name: 'f' }], tool_choice: { type: 'function', name: 'g' } } });
+    h.send({
+      type: 'session.update',
+      event_id: 'u1',
+      session: {
+        type: 'realtime',
+        instructions: 'lost',
+        tools: [{ type: 'function', name: 'f' }],
+        tool_choice: { type: 'function', name: 'g' },
+      },
+    });
     expect(h.types(mark)).toEqual(['error']);
     h.send({ type: 'session.update', session: { type: 'realtime' } });
     expect(lastSession(h)).toEqual(before);
@@ -98,7 +153,12 @@ describe('session.update', () => {
         instructions: 'You are helpful.',
         output_modalities: ['audio'],
         audio: {
-          input: { format: { type: 'audio/pcm', rate: 24000 }, noise_reduction: null, transcription: { model: 'gpt-4o-mini-transcribe' }, turn_detection: { type: 'semantic_vad' } },
+          input: {
+            format: { type: 'audio/pcm', rate: 24000 },
+            noise_reduction: null,
+            transcription: { model: 'gpt-4o-mini-transcribe' },
+            turn_detection: { type: 'semantic_vad' },
+          },
           output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'alloy', speed: 1 },
         },
         tool_choice: 'auto',
@@ -108,14 +168,23 @@ describe('session.update', () => {
     h.session.start();
     h.send({ type: 'session.update', session: { type: 'realtime', tracing: 'auto' } });
     expect(h.types()).toEqual(['session.created', 'session.updated', 'session.updated']);
-    expect(lastSession(h)).toMatchObject({ tracing: 'auto', audio: { input: { turn_detection: { type: 'semantic_vad' } } } });
+    expect(lastSession(h)).toMatchObject({
+      tracing: 'auto',
+      audio: { input: { turn_detection: { type: 'semantic_vad' } } },
+    });
   });
 
   it('a new input format clears the buffered audio (it would mix encodings)', () => {
     const h = new Harness();
-    h.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: null } } },
+    });
     h.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(48 * 200).toString('base64') });
-    h.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcmu' } } } } });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcmu' } } } },
+    });
     h.send({ type: 'input_audio_buffer.commit', event_id: 'c' });
     expect(h.lastError()).toMatchObject({ code: 'input_audio_buffer_commit_empty' });
     // 100 ms of u-law is 800 bytes.
