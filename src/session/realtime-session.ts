@@ -326,39 +326,26 @@ export class RealtimeSession {
     else if (part?.type === 'input_audio') entry.extras.transcript = part.transcript;
   }
 
+  private itemNotFound(eventId: string | undefined, itemId: string): void {
+    this.fail('item_not_found', eventId, 'item_id', `Item with item_id '${itemId}' not found.`);
+  }
+
   private onItemRetrieve(event: ClientEventOf<'conversation.item.retrieve'>): void {
     const entry = this.conversation.get(event.item_id);
-    if (!entry)
-      return this.fail(
-        'item_not_found',
-        event.event_id,
-        'item_id',
-        `Item with item_id '${event.item_id}' not found.`,
-      );
+    if (!entry) return this.itemNotFound(event.event_id, event.item_id);
     this.writer.emit({ type: 'conversation.item.retrieved', item: wireItem(entry, true) });
   }
 
   private onItemDelete(event: ClientEventOf<'conversation.item.delete'>): void {
     if (!this.conversation.delete(event.item_id)) {
-      return this.fail(
-        'item_not_found',
-        event.event_id,
-        'item_id',
-        `Item with item_id '${event.item_id}' not found.`,
-      );
+      return this.itemNotFound(event.event_id, event.item_id);
     }
     this.writer.emit({ type: 'conversation.item.deleted', item_id: event.item_id });
   }
 
   private onItemTruncate(event: ClientEventOf<'conversation.item.truncate'>): void {
     const entry = this.conversation.get(event.item_id);
-    if (!entry)
-      return this.fail(
-        'item_not_found',
-        event.event_id,
-        'item_id',
-        `Item with item_id '${event.item_id}' not found.`,
-      );
+    if (!entry) return this.itemNotFound(event.event_id, event.item_id);
     const result = truncateItem(entry, event.content_index, event.audio_end_ms);
     if (!result.ok)
       return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);

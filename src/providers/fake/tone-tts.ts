@@ -2,8 +2,8 @@
  * An in-process TTS that speaks a quiet tone instead of words: a fixed length per word, in the
  * requested encoding and rate, with word timings. Deterministic, so tests can assert byte counts.
  */
-import { encodeAlaw, encodeMulaw } from '../../audio/g711.js';
-import { pcm16ToBytes } from '../../audio/pcm16.js';
+import { encodeFromPcm16 } from '../../audio/formats.js';
+import type { AudioFormatType } from '../../audio/formats.js';
 import { sleep } from '../../util/abort.js';
 import type { AudioSpec, TtsChunk, TtsOptions, TtsStage, WordTiming } from '../types.js';
 
@@ -71,13 +71,13 @@ export class ToneTts implements TtsStage {
   }
 }
 
+/** The wire format whose encoding the spec names; the rate is the spec's own. */
+const FORMAT_OF: Record<AudioSpec['encoding'], AudioFormatType> = {
+  pcm16: 'audio/pcm',
+  mulaw: 'audio/pcmu',
+  alaw: 'audio/pcma',
+};
+
 function encode(pcm: Int16Array, spec: AudioSpec): Uint8Array {
-  switch (spec.encoding) {
-    case 'pcm16':
-      return pcm16ToBytes(pcm);
-    case 'mulaw':
-      return encodeMulaw(pcm);
-    case 'alaw':
-      return encodeAlaw(pcm);
-  }
+  return encodeFromPcm16(FORMAT_OF[spec.encoding], pcm);
 }
