@@ -21,7 +21,10 @@ export class ScriptedStt implements SttStage {
     signal: AbortSignal,
   ): AsyncIterable<SttEvent> {
     let bytes = 0;
-    for await (const chunk of audio) bytes += chunk.byteLength;
+    for await (const chunk of audio) {
+      if (signal.aborted) return;
+      bytes += chunk.byteLength;
+    }
     if (this.finalDelayMs > 0) await sleep(this.finalDelayMs, signal);
     if (signal.aborted) return;
     const bytesPerMs = (opts.audio.sampleRate / 1000) * (opts.audio.encoding === 'pcm16' ? 2 : 1);
