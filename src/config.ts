@@ -26,6 +26,39 @@ export interface GatewayConfig {
   defaultInstructions: string;
   maxMessageBytes: number;
   limits: SessionLimits;
+  providers: ProvidersConfig;
+}
+
+/** Which provider set runs the sessions. */
+export type ProvidersMode = 'cloud' | 'offline';
+
+/** One provider's endpoint and model. */
+export interface ProviderSettings {
+  /** Null in offline mode, where the emulators take any key. */
+  apiKey: string | null;
+  /** Null: the SDK's default (the provider's cloud). */
+  baseUrl: string | null;
+  model: string;
+}
+
+/** The names the LLM fallback chain may hold. */
+export const LLM_PROVIDERS = ['groq', 'cerebras', 'anthropic'] as const;
+/** An LLM provider name. */
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+
+/** Provider settings, resolved from `GATEWAY_PROVIDERS` and the keys present. */
+export interface ProvidersConfig {
+  /** `cloud`: the real providers; `offline`: the built-in emulators on loopback. */
+  mode: ProvidersMode;
+  /** What was asked for (`auto` resolves by the keys present). */
+  requested: 'auto' | 'cloud' | 'offline';
+  deepgram: ProviderSettings & { language: string };
+  llm: Record<LlmProviderName, ProviderSettings>;
+  /** The fallback chain, in order; in cloud mode only providers with a key. */
+  llmOrder: LlmProviderName[];
+  cartesia: ProviderSettings & { defaultVoice: string | null; voiceMap: Record<string, string> };
+  /** Lines of `SIM_STT_SCRIPT`, the emulated STT's transcripts (offline mode). */
+  sttScriptFile: string | null;
 }
 
 /** Default instructions: short and voice-shaped until the pipeline issue refines them. */
@@ -42,6 +75,13 @@ const list = z
       .map((x) => x.trim())
       .filter(Boolean),
   );
+
+/** Unset and empty both mean "not given". */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const optionalUrl = optionalString.pipe(z.url({ protocol: /^(https?|wss?)$/ }).optional());
 
 const EnvSchema = z.object({
   PORT: int(0).max(65_535).default(8000),
@@ -60,6 +100,38 @@ const EnvSchema = z.object({
   MAX_SESSION_DURATION_MS: int(1000).default(DEFAULT_SESSION_LIMITS.maxSessionDurationMs),
   MAX_PENDING_EVENTS: int(1).default(DEFAULT_SESSION_LIMITS.maxPendingEvents),
   MAX_OUTBOUND_BUFFER_BYTES: int(65_536).default(DEFAULT_SESSION_LIMITS.maxOutboundBufferBytes),
+  GATEWAY_PROVIDERS: z.enum(['auto', 'cloud', 'offline']).default('auto'),
+  DEEPGRAM_API_KEY: optionalString,
+  DEEPGRAM_BASE_URL: optionalUrl,
+  DEEPGRAM_MODEL: z.string().min(1).default('nova-3'),
+  DEEPGRAM_LANGUAGE: z.string().min(1).default('en'),
+  GROQ_API_KEY: optionalString,
+  GROQ_BASE_URL: optionalUrl,
+  GROQ_MODEL: z.string().min(1).default('llama-3.1-8b-instant'),
+  CEREBRAS_API_KEY: optionalString,
+  CEREBRAS_BASE_URL: optionalUrl,
+  CEREBRAS_MODEL: z.string().min(1).default('llama3.1-8b'),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalUrl,
+  ANTHROPIC_MODEL: z.string().min(1).default('claude-haiku-4-5'),
+  LLM_FALLBACK_ORDER: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((x) => x.trim().toLowerCase())
+            .filter(Boolean)
+        : [...LLM_PROVIDERS],
+    )
+    .pipe(z.array(z.enum(LLM_PROVIDERS)).min(1)),
+  CARTESIA_API_KEY: optionalString,
+  CARTESIA_BASE_URL: optionalUrl,
+  CARTESIA_MODEL: z.string().min(1).default('sonic-3'),
+  CARTESIA_VOICE: optionalString,
+  CARTESIA_VOICE_MAP: list,
+  SIM_STT_SCRIPT: optionalString,
 });
 
 /** Thrown for settings that cannot work; the message says what to change. */
@@ -94,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultVoice: e.DEFAULT_VOICE,
     defaultInstructions: e.DEFAULT_INSTRUCTIONS,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    providers: resolveProviders(e),
     limits: {
       ...DEFAULT_SESSION_LIMITS,
       maxInputAudioBufferMs: e.MAX_INPUT_AUDIO_BUFFER_MS,
@@ -103,6 +176,89 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxOutboundBufferBytes: e.MAX_OUTBOUND_BUFFER_BYTES,
     },
   };
+}
+
+type Env = z.infer<typeof EnvSchema>;
+
+/** The keys the cloud set needs: STT, TTS, and at least one LLM of the chain. */
+function resolveProviders(e: Env): ProvidersConfig {
+  const llmKeys: Record<LlmProviderName, string | undefined> = {
+    groq: e.GROQ_API_KEY,
+    cerebras: e.CEREBRAS_API_KEY,
+    anthropic: e.ANTHROPIC_API_KEY,
+  };
+  const anyKey = Boolean(e.DEEPGRAM_API_KEY || e.CARTESIA_API_KEY || Object.values(llmKeys).some(Boolean));
+  const mode: ProvidersMode =
+    e.GATEWAY_PROVIDERS === 'auto' ? (anyKey ? 'cloud' : 'offline') : e.GATEWAY_PROVIDERS;
+  const order = [...new Set(e.LLM_FALLBACK_ORDER)];
+  const llmOrder = mode === 'cloud' ? order.filter((name) => llmKeys[name]) : order;
+  if (mode === 'cloud') {
+    const missing: string[] = [];
+    if (!e.DEEPGRAM_API_KEY) missing.push('DEEPGRAM_API_KEY');
+    if (!e.CARTESIA_API_KEY) missing.push('CARTESIA_API_KEY');
+    if (llmOrder.length === 0)
+      missing.push(`one of ${order.map((n) => `${n.toUpperCase()}_API_KEY`).join(', ')}`);
+    if (!e.CARTESIA_VOICE)
+      missing.push('CARTESIA_VOICE (the Cartesia voice id for OpenAI voice names not in CARTESIA_VOICE_MAP)');
+    if (missing.length > 0) {
+      const why =
+        e.GATEWAY_PROVIDERS === 'auto'
+          ? 'Some provider keys are set, so the gateway would run on the cloud providers'
+          : 'GATEWAY_PROVIDERS=cloud';
+      throw new ConfigError(
+        `${why}, but these are missing: ${missing.join('; ')}. Set them, or unset every provider key (or set GATEWAY_PROVIDERS=offline) to run on the built-in emulators.`,
+      );
+    }
+  }
+  const key = (v: string | undefined) => (mode === 'cloud' ? (v ?? null) : null);
+  const url = (v: string | undefined) => (mode === 'cloud' ? (v ?? null) : null);
+  return {
+    mode,
+    requested: e.GATEWAY_PROVIDERS,
+    deepgram: {
+      apiKey: key(e.DEEPGRAM_API_KEY),
+      baseUrl: url(e.DEEPGRAM_BASE_URL),
+      model: e.DEEPGRAM_MODEL,
+      language: e.DEEPGRAM_LANGUAGE,
+    },
+    llm: {
+      groq: { apiKey: key(e.GROQ_API_KEY), baseUrl: url(e.GROQ_BASE_URL), model: e.GROQ_MODEL },
+      cerebras: {
+        apiKey: key(e.CEREBRAS_API_KEY),
+        baseUrl: url(e.CEREBRAS_BASE_URL),
+        model: e.CEREBRAS_MODEL,
+      },
+      anthropic: {
+        apiKey: key(e.ANTHROPIC_API_KEY),
+        baseUrl: url(e.ANTHROPIC_BASE_URL),
+        model: e.ANTHROPIC_MODEL,
+      },
+    },
+    llmOrder,
+    cartesia: {
+      apiKey: key(e.CARTESIA_API_KEY),
+      baseUrl: url(e.CARTESIA_BASE_URL),
+      model: e.CARTESIA_MODEL,
+      defaultVoice: e.CARTESIA_VOICE ?? null,
+      voiceMap: parseVoiceMap(e.CARTESIA_VOICE_MAP),
+    },
+    sttScriptFile: e.SIM_STT_SCRIPT ?? null,
+  };
+}
+
+/** `alloy=<id>,verse=<id>` to a map; a malformed pair is a configuration error. */
+function parseVoiceMap(pairs: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of pairs) {
+    const [name, id, extra] = pair.split('=').map((x) => x.trim());
+    if (!name || !id || extra !== undefined) {
+      throw new ConfigError(
+        `CARTESIA_VOICE_MAP: '${pair}' is not of the form <openai voice>=<cartesia voice id>.`,
+      );
+    }
+    map[name] = id;
+  }
+  return map;
 }
 
 /** Whether a host name or address is loopback-only. */

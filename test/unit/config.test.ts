@@ -1,0 +1,64 @@
+/** Provider selection: `auto` resolves by the keys present; a partial set names what is missing. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const CLOUD = { DEEPGRAM_API_KEY: 'd', CARTESIA_API_KEY: 'c', CARTESIA_VOICE: 'voice-id', GROQ_API_KEY: 'g' };
+
+describe('GATEWAY_PROVIDERS', () => {
+  it('auto with no keys runs offline, keys never carried over', () => {
+    const p = loadConfig({}).providers;
+    expect(p).toMatchObject({
+      mode: 'offline',
+      requested: 'auto',
+      llmOrder: ['groq', 'cerebras', 'anthropic'],
+    });
+    expect(p.deepgram.apiKey).toBeNull();
+  });
+
+  it('auto with every needed key runs on the cloud; the chain keeps only providers with keys', () => {
+    const p = loadConfig({
+      ...CLOUD,
+      ANTHROPIC_API_KEY: 'a',
+      GROQ_BASE_URL: 'http://vllm.internal:8000',
+    }).providers;
+    expect(p.mode).toBe('cloud');
+    expect(p.llmOrder).toEqual(['groq', 'anthropic']);
+    expect(p.llm.groq).toEqual({
+      apiKey: 'g',
+      baseUrl: 'http://vllm.internal:8000',
+      model: 'llama-3.1-8b-instant',
+    });
+  });
+
+  it('a partial set of keys is an error naming each missing one', () => {
+    expect(() => loadConfig({ GROQ_API_KEY: 'g' })).toThrow(ConfigError);
+    expect(() => loadConfig({ GROQ_API_KEY: 'g' })).toThrow(
+      /DEEPGRAM_API_KEY; CARTESIA_API_KEY; CARTESIA_VOICE/,
+    );
+    expect(() => loadConfig({ DEEPGRAM_API_KEY: 'd', CARTESIA_API_KEY: 'c', CARTESIA_VOICE: 'v' })).toThrow(
+      /one of GROQ_API_KEY, CEREBRAS_API_KEY, ANTHROPIC_API_KEY/,
+    );
+  });
+
+  it('offline ignores keys; cloud without keys is an error', () => {
+    expect(loadConfig({ ...CLOUD, GATEWAY_PROVIDERS: 'offline' }).providers).toMatchObject({
+      mode: 'offline',
+      llm: { groq: { apiKey: null } },
+    });
+    expect(() => loadConfig({ GATEWAY_PROVIDERS: 'cloud' })).toThrow(/GATEWAY_PROVIDERS=cloud/);
+  });
+
+  it('reads the fallback order and the voice map, and refuses malformed ones', () => {
+    const p = loadConfig({
+      ...CLOUD,
+      CEREBRAS_API_KEY: 'x',
+      LLM_FALLBACK_ORDER: 'cerebras, groq',
+      CARTESIA_VOICE_MAP: 'alloy=id-1, verse=id-2',
+    }).providers;
+    expect(p.llmOrder).toEqual(['cerebras', 'groq']);
+    expect(p.cartesia.voiceMap).toEqual({ alloy: 'id-1', verse: 'id-2' });
+    expect(() => loadConfig({ LLM_FALLBACK_ORDER: 'openai' })).toThrow(ConfigError);
+    expect(() => loadConfig({ CARTESIA_VOICE_MAP: 'alloy' })).toThrow(/CARTESIA_VOICE_MAP/);
+    expect(() => loadConfig({ DEEPGRAM_BASE_URL: 'ftp://x' })).toThrow(/DEEPGRAM_BASE_URL/);
+  });
+});
