@@ -7,9 +7,6 @@ import { DEFAULT_SESSION_LIMITS } from './session/limits.js';
 import type { SessionLimits } from './session/limits.js';
 import type { LogLevel } from './util/log.js';
 
-/** OpenAI allows 15 MiB of decoded audio per append, about 20 MiB as base64 JSON; keep room above it. */
-const DEFAULT_MAX_MESSAGE_BYTES = 24 * 1024 * 1024;
-
 /** The gateway's settings. */
 export interface GatewayConfig {
   port: number;
@@ -24,7 +21,6 @@ export interface GatewayConfig {
   defaultModel: string;
   defaultVoice: string;
   defaultInstructions: string;
-  maxMessageBytes: number;
   limits: SessionLimits;
   providers: ProvidersConfig;
 }
@@ -94,12 +90,14 @@ const EnvSchema = z.object({
   DEFAULT_MODEL: z.string().min(1).default('gpt-realtime'),
   DEFAULT_VOICE: z.string().min(1).default('alloy'),
   DEFAULT_INSTRUCTIONS: z.string().default(DEFAULT_INSTRUCTIONS),
-  MAX_MESSAGE_BYTES: int(1024).default(DEFAULT_MAX_MESSAGE_BYTES),
+  MAX_MESSAGE_BYTES: int(1024).default(DEFAULT_SESSION_LIMITS.maxMessageBytes),
   MAX_INPUT_AUDIO_BUFFER_MS: int(1000).default(DEFAULT_SESSION_LIMITS.maxInputAudioBufferMs),
   MAX_CONVERSATION_ITEMS: int(1).default(DEFAULT_SESSION_LIMITS.maxConversationItems),
   MAX_SESSION_DURATION_MS: int(1000).default(DEFAULT_SESSION_LIMITS.maxSessionDurationMs),
   MAX_PENDING_EVENTS: int(1).default(DEFAULT_SESSION_LIMITS.maxPendingEvents),
   MAX_OUTBOUND_BUFFER_BYTES: int(65_536).default(DEFAULT_SESSION_LIMITS.maxOutboundBufferBytes),
+  MAX_RETAINED_AUDIO_BYTES: int(0).default(DEFAULT_SESSION_LIMITS.maxRetainedAudioBytes),
+  MAX_CONCURRENT_RESPONSES: int(1).default(DEFAULT_SESSION_LIMITS.maxConcurrentResponses),
   GATEWAY_PROVIDERS: z.enum(['auto', 'cloud', 'offline']).default('auto'),
   DEEPGRAM_API_KEY: optionalString,
   DEEPGRAM_BASE_URL: optionalUrl,
@@ -139,7 +137,9 @@ export class ConfigError extends Error {}
 
 /** Parses settings from an environment (default: `process.env`). */
 export function loadConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable means "not set", as shells and .env files commonly leave them.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -165,15 +165,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultModel: e.DEFAULT_MODEL,
     defaultVoice: e.DEFAULT_VOICE,
     defaultInstructions: e.DEFAULT_INSTRUCTIONS,
-    maxMessageBytes: e.MAX_MESSAGE_BYTES,
     providers: resolveProviders(e),
     limits: {
       ...DEFAULT_SESSION_LIMITS,
+      maxMessageBytes: e.MAX_MESSAGE_BYTES,
       maxInputAudioBufferMs: e.MAX_INPUT_AUDIO_BUFFER_MS,
       maxConversationItems: e.MAX_CONVERSATION_ITEMS,
       maxSessionDurationMs: e.MAX_SESSION_DURATION_MS,
       maxPendingEvents: e.MAX_PENDING_EVENTS,
       maxOutboundBufferBytes: e.MAX_OUTBOUND_BUFFER_BYTES,
+      maxRetainedAudioBytes: e.MAX_RETAINED_AUDIO_BYTES,
+      maxConcurrentResponses: e.MAX_CONCURRENT_RESPONSES,
     },
   };
 }

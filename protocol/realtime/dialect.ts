@@ -45,6 +45,14 @@ const FORMAT_TO_BETA: Record<AudioFormat['type'], BetaAudioFormat> = {
 class BetaCodec implements DialectCodec {
   readonly dialect = 'beta' as const;
   private temperature = BETA_DEFAULT_TEMPERATURE;
+  /**
+   * Beta-only values of the event being handled. The session answers a client event synchronously,
+   * so the next `session.updated` / `response.created` (or `error`) is that event's answer: the
+   * value takes effect only when the answer is not an error.
+   */
+  private pendingSessionTemperature: number | undefined;
+  private pendingResponseTemperature: number | undefined;
+  private readonly responseTemperatures = new Map<string, number>();
 
   decode(text: string): ParseResult<ClientEvent> {
     const parsed = parseBetaClientEvent(text);
@@ -56,15 +64,30 @@ class BetaCodec implements DialectCodec {
       case 'conversation.item.done':
       case 'input_audio_buffer.timeout_triggered':
         return null;
+      case 'error':
+        this.pendingSessionTemperature = undefined;
+        this.pendingResponseTemperature = undefined;
+        return {
+          ...event,
+          error: { ...event.error, param: event.error.param && betaParam(event.error.param) },
+        };
       case 'session.created':
       case 'session.updated': {
+        if (this.pendingSessionTemperature !== undefined) this.temperature = this.pendingSessionTemperature;
+        this.pendingSessionTemperature = undefined;
         const transcription = event.session.type === 'transcription';
         const type = transcription ? `transcription_${event.type}` : event.type;
         return { type, event_id: event.event_id, session: this.session(event.session) };
       }
       case 'response.created':
-      case 'response.done':
+        this.responseTemperatures.set(event.response.id, this.pendingResponseTemperature ?? this.temperature);
+        this.pendingResponseTemperature = undefined;
         return { ...event, response: this.response(event.response) };
+      case 'response.done': {
+        const out = { ...event, response: this.response(event.response) };
+        this.responseTemperatures.delete(event.response.id);
+        return out;
+      }
       case 'response.function_call_arguments.done': {
         const { name: _name, ...rest } = event;
         return rest;
@@ -81,7 +104,7 @@ class BetaCodec implements DialectCodec {
   private toGa(event: BetaClientEvent): ClientEvent {
     switch (event.type) {
       case 'session.update':
-        if (event.session.temperature !== undefined) this.temperature = event.session.temperature;
+        this.pendingSessionTemperature = event.session.temperature;
         return { type: 'session.update', event_id: event.event_id, session: sessionToGa(event.session) };
       case 'transcription_session.update': {
         const s = event.session;
@@ -100,6 +123,7 @@ class BetaCodec implements DialectCodec {
       case 'conversation.item.create':
         return { ...event, item: itemToGa(event.item) };
       case 'response.create':
+        this.pendingResponseTemperature = event.response?.temperature;
         return {
           type: 'response.create',
           event_id: event.event_id,
@@ -159,9 +183,34 @@ class BetaCodec implements DialectCodec {
       modalities: betaModalities(output_modalities),
       voice: audio.output.voice,
       output_audio_format: FORMAT_TO_BETA[audio.output.format.type],
-      temperature: this.temperature,
+      temperature: this.responseTemperatures.get(r.id) ?? this.temperature,
     };
   }
+}
+
+/** GA field paths the session reports, and the beta fields the client actually sent. */
+const BETA_PARAMS: [ga: string, beta: string][] = [
+  ['session.audio.output.voice', 'session.voice'],
+  ['session.audio.output.speed', 'session.speed'],
+  ['session.audio.output.format', 'session.output_audio_format'],
+  ['session.audio.input.format', 'session.input_audio_format'],
+  ['session.audio.input.turn_detection', 'session.turn_detection'],
+  ['session.audio.input.transcription', 'session.input_audio_transcription'],
+  ['session.audio.input.noise_reduction', 'session.input_audio_noise_reduction'],
+  ['session.output_modalities', 'session.modalities'],
+  ['session.max_output_tokens', 'session.max_response_output_tokens'],
+  ['response.output_modalities', 'response.modalities'],
+  ['response.audio.output.voice', 'response.voice'],
+  ['response.audio.output.format', 'response.output_audio_format'],
+];
+
+/** Renames a GA `param` to the beta field it came from; other params pass unchanged. */
+export function betaParam(param: string): string {
+  for (const [ga, beta] of BETA_PARAMS) {
+    if (param === ga || param.startsWith(`${ga}.`) || param.startsWith(`${ga}[`))
+      return beta + param.slice(ga.length);
+  }
+  return param;
 }
 
 function betaModalities(ga: readonly ('text' | 'audio')[]): ('text' | 'audio')[] {

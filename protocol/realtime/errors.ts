@@ -109,7 +109,7 @@ export const ERROR_CODES = {
     type: 'invalid_request_error',
     message: 'The event exceeds the maximum message size.',
     retryable: false,
-    doc: 'A frame larger than `MAX_MESSAGE_BYTES`; the socket is closed with 1009, as `ws` does.',
+    doc: 'A frame larger than `MAX_MESSAGE_BYTES`: dropped unread and answered with this error (no `event_id`: it was not parsed). Past twice the limit the socket closes with 1009.',
   },
   invalid_audio: {
     type: 'invalid_request_error',
@@ -140,6 +140,12 @@ export const ERROR_CODES = {
     message: 'Conversation already has an active response in progress.',
     retryable: true,
     doc: '`response.create` for the default conversation while a response is active there.',
+  },
+  too_many_active_responses: {
+    type: 'invalid_request_error',
+    message: 'This session runs as many responses as it may at once.',
+    retryable: true,
+    doc: '`response.create` while `MAX_CONCURRENT_RESPONSES` responses (out-of-band ones included) are running.',
   },
   response_cancel_not_active: {
     type: 'invalid_request_error',
@@ -260,7 +266,7 @@ export const ERROR_CODES = {
     type: 'invalid_request_error',
     message: 'This origin is not allowed.',
     retryable: false,
-    doc: 'Handshake refused with HTTP 403: a browser `Origin` not in `GATEWAY_ALLOWED_ORIGINS`.',
+    doc: 'Handshake refused with HTTP 403: a browser `Origin` not in `GATEWAY_ALLOWED_ORIGINS`; with that list empty and no `GATEWAY_API_KEYS`, any non-loopback origin.',
   },
   not_found: {
     type: 'invalid_request_error',

@@ -9,6 +9,12 @@ import { INTEGER_RANGE } from './common.js';
 import { errorBody } from './errors.js';
 import type { ErrorCode, RealtimeErrorBody } from './errors.js';
 
+/**
+ * Deepest nesting an event may have. Real events (tool schemas included) stay far below it; deeper
+ * JSON would be accepted by the schemas' open records and then overflow the stack when echoed.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** The two wire dialects. */
 export type Dialect = 'ga' | 'beta';
 
@@ -37,6 +43,15 @@ function parseWith(text: string, schemas: Record<string, z.ZodType>): ParseResul
   }
   const raw = json as Record<string, unknown>;
   const eventId = typeof raw.event_id === 'string' ? raw.event_id : null;
+  if (deeperThan(raw, MAX_JSON_DEPTH)) {
+    return {
+      ok: false,
+      error: errorBody('invalid_event', {
+        message: `The event is nested deeper than ${MAX_JSON_DEPTH} levels.`,
+        eventId,
+      }),
+    };
+  }
   if (!('type' in raw)) {
     return {
       ok: false,
@@ -205,6 +220,19 @@ function unionError(issue: Issue, eventId: string | null): RealtimeErrorBody {
     param: param || null,
     eventId,
   });
+}
+
+/** Whether `value` nests objects or arrays more than `max` levels deep (iterative: no recursion). */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** `session.tools[0].name` style, as OpenAI reports `param`. */

@@ -54,7 +54,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const sessions = new Map<WebSocket, RealtimeSession>();
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: config.maxMessageBytes,
+    // Frames up to twice the limit are read and answered with message_too_large; past that, ws
+    // closes with 1009 rather than buffer an unbounded frame.
+    maxPayload: config.limits.maxMessageBytes * 2,
     handleProtocols: (offered) => selectProtocol(offered),
   });
 
@@ -95,7 +97,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       sessions.set(ws, session);
       log.info('session opened', { sessionId: session.id, dialect: decision.dialect, kind: decision.kind });
-      ws.on('message', (data, isBinary) => session.receive(isBinary ? '' : data.toString(), isBinary));
+      ws.on('message', (data: Buffer, isBinary) => {
+        if (data.byteLength > config.limits.maxMessageBytes) session.receiveTooLarge(data.byteLength);
+        else session.receive(isBinary ? '' : data.toString(), isBinary);
+      });
       ws.on('error', (err) => log.warn('socket error', { sessionId: session.id, error: err.message }));
       ws.on('close', (code) => {
         session.close();

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Dialect, ErrorCode } from '../../protocol/realtime/index.js';
+import { isLoopback } from '../config.js';
 import { KEY_SUBPROTOCOL_PREFIX, offeredProtocols, presentedKey } from './auth.js';
 import type { KeyChecker } from './auth.js';
 
@@ -54,12 +55,12 @@ export function checkHandshake(
     };
   }
   const origin = req.headers.origin;
-  if (origin && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
+  if (origin && !originAllowed(origin, allowedOrigins, keys.enforced)) {
     return {
       ok: false,
       status: 403,
       code: 'origin_not_allowed',
-      message: `Origin ${origin} is not in GATEWAY_ALLOWED_ORIGINS.`,
+      message: `Origin ${origin} is not allowed: list it in GATEWAY_ALLOWED_ORIGINS.`,
     };
   }
   if (url.searchParams.has('call_id')) {
@@ -97,6 +98,22 @@ export function checkHandshake(
     kind: intent ? 'transcription' : 'realtime',
     model: model || null,
   };
+}
+
+/**
+ * Browsers send `Origin`; other clients do not. A listed origin is allowed. With no list, a gateway
+ * that checks keys allows any origin, but one that accepts any key allows only loopback pages:
+ * WebSockets are not covered by CORS, so any web page could otherwise use the gateway.
+ */
+function originAllowed(origin: string, allowed: readonly string[], keysEnforced: boolean): boolean {
+  if (allowed.length > 0) return allowed.includes(origin);
+  if (keysEnforced) return true;
+  try {
+    return isLoopback(new URL(origin).hostname);
+  } catch {
+    // `null` (sandboxed frames, file: pages) and malformed origins.
+    return false;
+  }
 }
 
 /**

@@ -12,6 +12,8 @@ export interface ItemExtras {
   audio?: Uint8Array[];
   /** Bytes per millisecond of `audio`. */
   audioBytesPerMs?: number;
+  /** Length of the item's audio, kept when the bytes are evicted from memory. */
+  audioMs?: number;
   /** Word timings of assistant audio, for truncation. */
   words?: WordTiming[];
   /** Transcript of user audio for the LLM, whether or not the client asked for transcription. */
@@ -34,8 +36,48 @@ export class Conversation {
   readonly id = newId('conv');
   private readonly order: Entry[] = [];
   private readonly byId = new Map<string, Entry>();
+  /** Entries holding audio bytes, oldest first, with their byte counts. */
+  private readonly audioBytes = new Map<Entry, number>();
+  private retainedBytes = 0;
 
-  constructor(private readonly maxItems: number) {}
+  constructor(
+    private readonly maxItems: number,
+    /** Audio bytes kept across all items; past it the oldest items' audio is dropped (not the items). */
+    private readonly maxRetainedAudioBytes: number,
+  ) {}
+
+  /** Audio bytes currently kept. */
+  get retainedAudioBytes(): number {
+    return this.retainedBytes;
+  }
+
+  /**
+   * Sets an item's audio (`audioMs` defaults to its length) and keeps the session's audio within
+   * budget by dropping the oldest other items' bytes. Their transcripts and lengths stay.
+   */
+  setAudio(entry: Entry, chunks: Uint8Array[], bytesPerMs: number, audioMs?: number): void {
+    const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
+    entry.extras.audio = chunks;
+    entry.extras.audioBytesPerMs = bytesPerMs;
+    entry.extras.audioMs = audioMs ?? Math.floor(bytes / bytesPerMs);
+    if (this.byId.get(entry.item.id) === entry) this.account(entry, bytes);
+  }
+
+  private account(entry: Entry, bytes: number): void {
+    this.retainedBytes -= this.audioBytes.get(entry) ?? 0;
+    this.audioBytes.delete(entry);
+    if (bytes > 0) {
+      this.audioBytes.set(entry, bytes);
+      this.retainedBytes += bytes;
+    }
+    for (const [other, held] of this.audioBytes) {
+      if (this.retainedBytes <= this.maxRetainedAudioBytes) break;
+      if (other === entry) continue;
+      other.extras.audio = undefined;
+      this.audioBytes.delete(other);
+      this.retainedBytes -= held;
+    }
+  }
 
   /** Number of items. */
   get size(): number {
@@ -69,9 +111,11 @@ export class Conversation {
   insert(
     entry: Entry,
     previousItemId?: string | null,
+    /** Skip the item limit: a running response's own items, already admitted with it. */
+    force = false,
   ): { ok: true; previousItemId: string | null } | { ok: false; error: InsertError } {
     if (this.byId.has(entry.item.id)) return { ok: false, error: 'duplicate_item_id' };
-    if (!this.hasRoom()) return { ok: false, error: 'conversation_item_limit_reached' };
+    if (!force && !this.hasRoom()) return { ok: false, error: 'conversation_item_limit_reached' };
     let index = this.order.length;
     if (previousItemId === 'root') index = 0;
     else if (previousItemId != null) {
@@ -81,6 +125,8 @@ export class Conversation {
     }
     this.order.splice(index, 0, entry);
     this.byId.set(entry.item.id, entry);
+    const audio = entry.extras.audio;
+    if (audio) this.setAudio(entry, audio, entry.extras.audioBytesPerMs ?? 1, entry.extras.audioMs);
     return { ok: true, previousItemId: index === 0 ? null : this.order[index - 1]!.item.id };
   }
 
@@ -90,6 +136,8 @@ export class Conversation {
     if (!entry) return false;
     this.byId.delete(id);
     this.order.splice(this.order.indexOf(entry), 1);
+    this.retainedBytes -= this.audioBytes.get(entry) ?? 0;
+    this.audioBytes.delete(entry);
     return true;
   }
 

@@ -2,6 +2,8 @@
 
 /** Limits one session enforces. */
 export interface SessionLimits {
+  /** Largest event accepted; larger ones are answered with `message_too_large` and dropped. */
+  maxMessageBytes: number;
   /** Uncommitted input audio; OpenAI caps one append at 15 MiB (about 5.5 min of PCM16 at 24 kHz). */
   maxInputAudioBufferMs: number;
   /** Items per conversation; retrieve and truncate keep audio, so memory grows with items. */
@@ -14,14 +16,24 @@ export interface SessionLimits {
   maxOutboundBufferBytes: number;
   /** How long a response waits for the transcript of a just-committed audio item. */
   transcriptWaitMs: number;
+  /** Audio bytes a conversation keeps for retrieve and truncate; past it the oldest items' audio goes. */
+  maxRetainedAudioBytes: number;
+  /** Responses running at once in one session (the default conversation's and out-of-band ones). */
+  maxConcurrentResponses: number;
 }
 
 /** Defaults of `SessionLimits`. */
 export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  // OpenAI allows 15 MiB of audio per append, about 20 MiB as base64 JSON; keep room above it.
+  maxMessageBytes: 24 * 1024 * 1024,
   maxInputAudioBufferMs: 5 * 60_000,
   maxConversationItems: 2_000,
   maxSessionDurationMs: 60 * 60_000,
   maxPendingEvents: 1_000,
   maxOutboundBufferBytes: 32 * 1024 * 1024,
   transcriptWaitMs: 5_000,
+  // About 5.8 minutes of 24 kHz PCM16: hundreds of sessions fit in a few GiB.
+  maxRetainedAudioBytes: 16 * 1024 * 1024,
+  // Each response holds an LLM and a TTS stream; out-of-band ones must not multiply without end.
+  maxConcurrentResponses: 4,
 };

@@ -37,6 +37,14 @@ import type { SessionDefaults } from './session-config.js';
 import { transcribeItem } from './transcriber.js';
 import { truncateItem } from './truncate.js';
 
+/** One inbound WebSocket message as the session queues it. */
+interface Inbound {
+  data: string;
+  isBinary: boolean;
+  /** Set for a message dropped unread for its size. */
+  tooLargeBytes?: number;
+}
+
 /** Minimum audio a commit needs (OpenAI: "Expected at least 100ms of audio"). */
 export const MIN_COMMIT_MS = 100;
 /** WebSocket close code when the session reaches its maximum duration (going away). */
@@ -74,7 +82,7 @@ export class RealtimeSession {
   private readonly conversation: Conversation;
   private readonly input: InputAudioBuffer;
   private readonly abort = new AbortController();
-  private readonly pending: { data: string; isBinary: boolean }[] = [];
+  private readonly pending: Inbound[] = [];
   private readonly dropped: (string | null)[] = [];
   private readonly active = new Set<ResponseRun>();
   private session: SessionObject;
@@ -93,7 +101,7 @@ export class RealtimeSession {
       o.kind === 'transcription'
         ? defaultTranscriptionSession(o.defaults)
         : defaultRealtimeSession(o.defaults);
-    this.conversation = new Conversation(o.limits.maxConversationItems);
+    this.conversation = new Conversation(o.limits.maxConversationItems, o.limits.maxRetainedAudioBytes);
     this.input = new InputAudioBuffer(
       bytesPerMs(this.session.audio.input.format.type),
       o.limits.maxInputAudioBufferMs,
@@ -113,16 +121,26 @@ export class RealtimeSession {
     this.writer.emit({ type: 'session.created', session: this.session });
     this.expiryTimer = setTimeout(() => this.expire(), this.o.limits.maxSessionDurationMs);
     this.expiryTimer.unref();
-    for (const { data, isBinary } of this.pending.splice(0)) this.dispatch(data, isBinary);
+    for (const message of this.pending.splice(0)) this.dispatch(message);
     for (const eventId of this.dropped.splice(0))
       this.writer.error(errorBody('too_many_pending_events', { eventId }));
   }
 
   /** One inbound WebSocket message. Never throws. */
   receive(data: string, isBinary: boolean): void {
+    this.enqueue({ data, isBinary });
+  }
+
+  /** A message over the size limit, dropped unread: it is answered with `message_too_large`. */
+  receiveTooLarge(bytes: number): void {
+    this.enqueue({ data: '', isBinary: false, tooLargeBytes: bytes });
+  }
+
+  private enqueue(message: Inbound): void {
+    const { data } = message;
     if (this.closed) return;
-    if (this.started) return this.dispatch(data, isBinary);
-    if (this.pending.length < this.o.limits.maxPendingEvents) this.pending.push({ data, isBinary });
+    if (this.started) return this.dispatch(message);
+    if (this.pending.length < this.o.limits.maxPendingEvents) this.pending.push(message);
     // Refusals are answered after session.created, which must stay the first server event.
     else if (this.dropped.length < this.o.limits.maxPendingEvents) this.dropped.push(peekEventId(data));
   }
@@ -137,8 +155,15 @@ export class RealtimeSession {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
   }
 
-  private dispatch(text: string, isBinary: boolean): void {
+  private dispatch({ data: text, isBinary, tooLargeBytes }: Inbound): void {
     if (isBinary) return this.writer.error(errorBody('binary_frame_not_supported'));
+    if (tooLargeBytes !== undefined) {
+      return this.writer.error(
+        errorBody('message_too_large', {
+          message: `The event is ${tooLargeBytes} bytes; the most this gateway accepts is ${this.o.limits.maxMessageBytes}.`,
+        }),
+      );
+    }
     const parsed = this.codec.decode(text);
     if (!parsed.ok) {
       this.writer.error(parsed.error);
@@ -211,11 +236,12 @@ export class RealtimeSession {
     if (!result.ok)
       return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
     const formatChanged = result.session.audio.input.format.type !== this.session.audio.input.format.type;
+    // Answered before it is applied: should sending fail, the dispatcher reports it and nothing changed.
+    this.writer.emit({ type: 'session.updated', session: result.session });
     if (event.session.type === 'realtime' && event.session.model !== undefined) this.modelOpen = false;
     this.session = result.session;
     // Buffered audio is in the old format; keeping it would mix encodings in one item.
     if (formatChanged) this.input.clear(bytesPerMs(this.session.audio.input.format.type));
-    this.writer.emit({ type: 'session.updated', session: this.session });
   }
 
   private onAppend(event: ClientEventOf<'input_audio_buffer.append'>): void {
@@ -279,12 +305,12 @@ export class RealtimeSession {
     this.transcribe(entry, audio);
   }
 
-  private transcribe(entry: Entry, audio: readonly Uint8Array[]): void {
+  private transcribe(entry: Entry, audio: readonly Uint8Array[], announce = true): void {
     entry.extras.transcriptReady = transcribeItem({
       entry,
       audio,
       format: this.session.audio.input.format,
-      transcription: this.session.audio.input.transcription,
+      transcription: announce ? this.session.audio.input.transcription : null,
       stt: this.o.stages.stt,
       writer: this.writer,
       signal: this.abort.signal,
@@ -321,9 +347,16 @@ export class RealtimeSession {
       return this.fail(inserted.error, event.event_id, param);
     }
     this.announce(entry, inserted.previousItemId);
-    const part = entry.item.type === 'message' ? entry.item.content[0] : undefined;
-    if (audio && part?.type === 'input_audio' && part.transcript === null) this.transcribe(entry, [audio]);
-    else if (part?.type === 'input_audio') entry.extras.transcript = part.transcript;
+    this.transcribeClientAudio(entry, audio, true);
+  }
+
+  /** Client audio with no transcript is transcribed; a given transcript is what the LLM sees. */
+  private transcribeClientAudio(entry: Entry, audio: Uint8Array | null, announce: boolean): void {
+    const part =
+      entry.item.type === 'message' ? entry.item.content.find((p) => p.type === 'input_audio') : undefined;
+    if (part?.type !== 'input_audio') return;
+    if (audio && part.transcript === null) this.transcribe(entry, [audio], announce);
+    else entry.extras.transcript = part.transcript;
   }
 
   private itemNotFound(eventId: string | undefined, itemId: string): void {
@@ -346,9 +379,14 @@ export class RealtimeSession {
   private onItemTruncate(event: ClientEventOf<'conversation.item.truncate'>): void {
     const entry = this.conversation.get(event.item_id);
     if (!entry) return this.itemNotFound(event.event_id, event.item_id);
+    // The client stopped playing this item: a response still producing it ends first, so its
+    // content is complete and nothing is appended after the cut.
+    for (const run of this.active) if (run.owns(event.item_id)) run.cancel('client_cancelled');
     const result = truncateItem(entry, event.content_index, event.audio_end_ms);
     if (!result.ok)
       return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
+    if (result.audio) this.conversation.setAudio(entry, result.audio, result.bytesPerMs, event.audio_end_ms);
+    else entry.extras.audioMs = event.audio_end_ms;
     this.writer.emit({
       type: 'conversation.item.truncated',
       item_id: event.item_id,
@@ -387,7 +425,16 @@ export class RealtimeSession {
     if (toolError) return this.fail(toolError.code, eventId, toolError.param, toolError.message);
     if (!outOfBand && !this.conversation.hasRoom())
       return this.fail('conversation_item_limit_reached', eventId, null);
-    let context: readonly Entry[] = this.conversation.entries();
+    if (this.active.size >= this.o.limits.maxConcurrentResponses) {
+      return this.fail(
+        'too_many_active_responses',
+        eventId,
+        null,
+        `This session already runs ${this.active.size} responses, the most it may run at once.`,
+      );
+    }
+    // A snapshot: items created while this response waits for transcripts are not its context.
+    let context: readonly Entry[] = [...this.conversation.entries()];
     if (params.input) {
       const built: Entry[] = [];
       for (const [i, item] of params.input.entries()) {
@@ -405,6 +452,8 @@ export class RealtimeSession {
         }
         const made = entryFromClientItem(item, session.audio.input.format, `response.input[${i}]`);
         if (!made.ok) return this.fail(made.error.code, eventId, made.error.param, made.error.message);
+        // Inline user audio needs its words too, but this item is not in the conversation: no events.
+        this.transcribeClientAudio(made.entry, made.audio, false);
         built.push(made.entry);
       }
       context = built;

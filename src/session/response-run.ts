@@ -17,14 +17,13 @@ import { encodeBase64 } from '../audio/base64.js';
 import { bytesPerMs } from '../audio/formats.js';
 import { SentenceChunker } from '../pipeline/sentence-chunker.js';
 import type { AudioSpec, LlmRequest, LlmUsage, Stages, WordTiming } from '../providers/types.js';
-import { isAbortError } from '../util/abort.js';
 import { Channel } from '../util/channel.js';
 import { newId } from '../util/ids.js';
 import type { Conversation } from './conversation.js';
 import type { EventWriter } from './event-writer.js';
 
-/** Sentences waiting for the TTS; an LLM far ahead of its TTS is a fault, not a queue to grow. */
-const MAX_PENDING_TTS_PIECES = 512;
+/** Sentences waiting for the TTS; past this the LLM stream is paused until the TTS catches up. */
+const MAX_PENDING_TTS_PIECES = 64;
 
 /** Everything a response needs, fixed when it is created. */
 export interface ResponseSetup {
@@ -84,6 +83,11 @@ export class ResponseRun {
     return this.finished;
   }
 
+  /** Whether this response produced the item with this id. */
+  owns(itemId: string): boolean {
+    return this.slots.some((s) => s.item.id === itemId);
+  }
+
   /** Whether this response writes to the default conversation. */
   get inConversation(): boolean {
     return this.s.conversation !== null;
@@ -121,7 +125,7 @@ export class ResponseRun {
               pieces = new Channel<string>(MAX_PENDING_TTS_PIECES);
               ttsTask = this.speak(slot, pieces, signal);
             }
-            for (const piece of chunker.push(ev.delta)) pieces.push(piece);
+            for (const piece of chunker.push(ev.delta)) await pieces.send(piece);
           } else {
             this.emitPart(slot, 'response.output_text.delta', ev.delta);
           }
@@ -134,7 +138,7 @@ export class ResponseRun {
       }
       if (pieces) {
         const rest = chunker.flush();
-        if (rest) pieces.push(rest);
+        if (rest) await pieces.send(rest);
         pieces.close();
         await ttsTask;
       }
@@ -143,8 +147,10 @@ export class ResponseRun {
         this.finish('incomplete', { type: 'incomplete', reason: 'max_output_tokens' });
       else this.finish('completed', null);
     } catch (err) {
-      pieces?.close();
       this.fail(err);
+    } finally {
+      // Ends the TTS input on every path, so a cancelled response leaves no stage waiting.
+      (pieces as Channel<string> | null)?.close();
     }
   }
 
@@ -167,7 +173,8 @@ export class ResponseRun {
   }
 
   private fail(err: unknown): void {
-    if (this.finished || isAbortError(err) || this.controller.signal.aborted) return;
+    // Only this response's own abort is quiet: a provider's internal AbortError is a failure.
+    if (this.finished || this.controller.signal.aborted) return;
     const message = err instanceof Error ? err.message : String(err);
     this.s.log('response failed', { responseId: this.id, error: message });
     this.finish('failed', { type: 'failed', error: { type: 'server_error', code: 'provider_error' } });
@@ -239,9 +246,9 @@ export class ResponseRun {
     });
     const conv = this.s.conversation;
     if (!conv) return;
-    const inserted = conv.insert({ item: slot.item, extras: {} });
-    // The conversation was checked for room when the response was accepted; a full one keeps the
-    // response out-of-band rather than failing it mid-stream.
+    const inserted = conv.insert({ item: slot.item, extras: {} }, undefined, true);
+    // Room was checked when the response was accepted, and its own items are inserted past the
+    // limit, so an item announced here is never missing from the conversation.
     if (inserted.ok)
       this.s.writer.emit({
         type: 'conversation.item.added',
@@ -315,9 +322,8 @@ export class ResponseRun {
     const entry = conv?.get(slot.item.id);
     if (!conv || !entry) return;
     if (slot.kind === 'message' && slot.audio.length > 0) {
-      entry.extras.audio = slot.audio;
-      entry.extras.audioBytesPerMs = bytesPerMs(this.s.format.type);
       entry.extras.words = slot.words;
+      conv.setAudio(entry, slot.audio, bytesPerMs(this.s.format.type));
     }
     const index = conv.entries().indexOf(entry);
     const previous = index > 0 ? conv.entries()[index - 1]!.item.id : null;

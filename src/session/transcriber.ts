@@ -5,7 +5,6 @@
  */
 import type { AudioFormat, Transcription } from '../../protocol/realtime/index.js';
 import type { SttStage } from '../providers/types.js';
-import { isAbortError } from '../util/abort.js';
 import type { Entry } from './conversation.js';
 import type { EventWriter } from './event-writer.js';
 import { bytesPerMs } from '../audio/formats.js';
@@ -51,7 +50,7 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
     }
   } catch (err) {
     entry.extras.transcript = '';
-    if (isAbortError(err) || job.signal.aborted) return;
+    if (job.signal.aborted) return;
     const message = err instanceof Error ? err.message : String(err);
     job.log('transcription failed', { itemId, error: message });
     if (transcription) {

@@ -12,12 +12,15 @@ export interface TruncateError {
   message: string;
 }
 
-/** Truncates in place, or says why not. */
+/**
+ * Cuts the transcript in place and returns the audio to keep (null when the bytes were already
+ * evicted from memory), or says why not.
+ */
 export function truncateItem(
   entry: Entry,
   contentIndex: number,
   audioEndMs: number,
-): { ok: true } | { ok: false; error: TruncateError } {
+): { ok: true; audio: Uint8Array[] | null; bytesPerMs: number } | { ok: false; error: TruncateError } {
   const { item, extras } = entry;
   const isAssistantMessage = item.type === 'message' && item.role === 'assistant';
   if (!isAssistantMessage) {
@@ -44,7 +47,7 @@ export function truncateItem(
   const chunks = extras.audio ?? [];
   const bytesPerMs = extras.audioBytesPerMs ?? 48;
   const totalBytes = chunks.reduce((n, c) => n + c.byteLength, 0);
-  const totalMs = Math.floor(totalBytes / bytesPerMs);
+  const totalMs = extras.audioMs ?? Math.floor(totalBytes / bytesPerMs);
   if (audioEndMs > totalMs) {
     return refuse(
       'audio_end_ms_out_of_range',
@@ -55,10 +58,10 @@ export function truncateItem(
   // Whole samples only: a PCM16 cut must not split a 2-byte sample.
   const sampleBytes = bytesPerMs === 48 ? 2 : 1;
   const keepBytes = Math.floor((audioEndMs * bytesPerMs) / sampleBytes) * sampleBytes;
-  extras.audio = [Buffer.concat(chunks).subarray(0, keepBytes)];
   part.transcript = heardTranscript(part.transcript ?? '', extras.words, audioEndMs, totalMs);
   if (extras.words) extras.words = extras.words.filter((w) => w.startMs < audioEndMs);
-  return { ok: true };
+  const audio = extras.audio ? [Buffer.concat(chunks).subarray(0, keepBytes)] : null;
+  return { ok: true, audio, bytesPerMs };
 }
 
 /**

@@ -171,17 +171,41 @@ describe('handshake without keys (loopback)', () => {
 });
 
 describe('limits at the socket', () => {
-  it('closes with 1009 when a frame exceeds MAX_MESSAGE_BYTES (message_too_large)', async () => {
+  it('answers a frame over MAX_MESSAGE_BYTES with message_too_large and keeps going; closes 1009 past twice that', async () => {
     const gw = await startGateway({ env: { MAX_MESSAGE_BYTES: '4096' } });
     try {
       const c = await TestClient.connect(gw.url);
       await c.next('session.created');
+      c.send({ type: 'input_audio_buffer.append', event_id: 'big', audio: 'A'.repeat(6000) });
+      const err = await c.next('error');
+      expect(err.error).toMatchObject({ code: 'message_too_large', event_id: null });
+      c.send({ type: 'input_audio_buffer.clear' });
+      await c.next('input_audio_buffer.cleared');
       const closed = new Promise<number>((resolve) => c.ws.once('close', (code) => resolve(code)));
-      c.send({ type: 'input_audio_buffer.append', audio: 'A'.repeat(8192) });
+      c.send({ type: 'input_audio_buffer.append', audio: 'A'.repeat(9000) });
       expect(await closed).toBe(1009);
-      expect(gw.gateway.sessionCount).toBe(0);
     } finally {
       await gw.close();
+    }
+  });
+});
+
+describe('origins when no keys are configured', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway();
+  });
+  afterAll(() => gw.close());
+
+  it('allows loopback pages and refuses other sites (WebSockets bypass CORS)', async () => {
+    for (const origin of ['http://localhost:3000', 'http://127.0.0.1:5173', 'http://[::1]:8080']) {
+      expect((await tryUpgrade(gw.url, { headers: { origin } })).status).toBe(101);
+    }
+    for (const origin of ['https://evil.example', 'null']) {
+      expect(await tryUpgrade(gw.url, { headers: { origin } })).toMatchObject({
+        status: 403,
+        body: { error: { code: 'origin_not_allowed' } },
+      });
     }
   });
 });

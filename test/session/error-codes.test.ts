@@ -2,7 +2,7 @@
  * One golden case per session-level error code in the registry: the trigger gets exactly one
  * `error` with the registry's `type`, the right `code` and `param` and the client's `event_id`;
  * nothing else is sent and the session keeps working. Handshake codes are in
- * test/e2e/handshake.test.ts; `message_too_large` in test/e2e/limits.test.ts. A registry code
+ * test/e2e/handshake.test.ts; `message_too_large` in test/e2e/handshake.test.ts. A registry code
  * with no case here or there fails the coverage test.
  */
 import { describe, expect, it } from 'vitest';
@@ -130,6 +130,13 @@ const CASES: Case[] = [
     trigger: { type: 'response.create' },
   },
   { code: 'response_cancel_not_active', param: null, trigger: { type: 'response.cancel' } },
+  {
+    code: 'too_many_active_responses',
+    param: null,
+    options: { ...slowLlm, limits: { maxConcurrentResponses: 2 } },
+    setup: [{ type: 'response.create' }, { type: 'response.create', response: { conversation: 'none' } }],
+    trigger: { type: 'response.create', response: { conversation: 'none' } },
+  },
   {
     code: 'response_cancel_not_active',
     param: 'response_id',
@@ -312,7 +319,7 @@ describe('error codes: one error, right fields, nothing else changes', () => {
       // The session still works: a fresh text response completes.
       if (
         c.options?.kind !== 'transcription' &&
-        c.options !== slowLlm &&
+        c.options?.llm !== slowLlm.llm &&
         !c.options?.limits?.maxConversationItems
       ) {
         const mark = h.events.length;

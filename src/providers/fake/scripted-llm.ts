@@ -6,6 +6,9 @@
 import { sleep } from '../../util/abort.js';
 import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
 
+/** Requests a stand-in keeps for tests to read; a long session must not grow it without end. */
+export const MAX_RECORDED = 100;
+
 /** A scripted step: an event to yield, a pause, or a failure. */
 export type LlmStep = LlmEvent | { type: 'wait'; ms: number } | { type: 'fail'; message: string };
 
@@ -29,6 +32,7 @@ export class ScriptedLlm implements LlmStage {
 
   async *generate(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
     this.requests.push(request);
+    if (this.requests.length > MAX_RECORDED) this.requests.shift();
     for (const step of this.script(request)) {
       if (signal.aborted) return;
       if (step.type === 'wait') await sleep(step.ms, signal);

@@ -5,6 +5,7 @@
 import { encodeFromPcm16 } from '../../audio/formats.js';
 import type { AudioFormatType } from '../../audio/formats.js';
 import { sleep } from '../../util/abort.js';
+import { MAX_RECORDED } from './scripted-llm.js';
 import type { AudioSpec, TtsChunk, TtsOptions, TtsStage, WordTiming } from '../types.js';
 
 /** How the fake speaks. */
@@ -44,6 +45,7 @@ export class ToneTts implements TtsStage {
     for await (const piece of text) {
       if (signal.aborted) return;
       this.pieces.push(piece);
+      if (this.pieces.length > MAX_RECORDED) this.pieces.shift();
       if (this.o.failOn && piece.includes(this.o.failOn)) throw new Error('scripted TTS failure');
       if (this.o.firstAudioMs > 0) await sleep(this.o.firstAudioMs, signal);
       if (signal.aborted) return;

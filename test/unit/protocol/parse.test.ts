@@ -174,3 +174,22 @@ describe('beta dialect', () => {
     });
   });
 });
+
+describe('nesting limit', () => {
+  it('refuses events nested deeper than MAX_JSON_DEPTH, keeping the event_id', () => {
+    // Built as text: JSON.stringify itself overflows at this depth, which is the point.
+    const deep = '{"x":'.repeat(5_000) + '1' + '}'.repeat(5_000);
+    const text = `{"type":"session.update","event_id":"deep","session":{"type":"realtime","tools":[{"type":"function","name":"f","parameters":${deep}}]}}`;
+    expect(parseClientEvent(text)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_event', event_id: 'deep' },
+    });
+    let shallow: unknown = { type: 'string' };
+    for (let i = 0; i < 20; i++) shallow = { type: 'object', properties: { x: shallow } };
+    const ok = JSON.stringify({
+      type: 'session.update',
+      session: { type: 'realtime', tools: [{ type: 'function', name: 'f', parameters: shallow }] },
+    });
+    expect(parseClientEvent(ok).ok).toBe(true);
+  });
+});
