@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Two cores here: more workers only add contention.
     maxWorkers: 2,
+    // CI also writes a JSON report, from which .ci/run prints the plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'reports/vitest.json' }]] : ['default'],
   },
 });
