@@ -1,0 +1,74 @@
+/**
+ * Cerebras streaming chat completions through `@cerebras/cerebras_cloud_sdk`: the same OpenAI
+ * chunk format as Groq (providers.md 2.5), so it shares Groq's request mapping and chunk reader.
+ */
+import Cerebras from '@cerebras/cerebras_cloud_sdk';
+import type { Fetch } from '@cerebras/cerebras_cloud_sdk/core';
+import { ChatChunkReader, toChatRequest } from '../groq/openai-chat.js';
+import type { ChatChunk } from '../groq/openai-chat.js';
+import { LlmProviderError, describeError, guardStream, validateCommon } from '../groq/stream-guard.js';
+import type { StreamDeadlines } from '../groq/stream-guard.js';
+import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
+import { sseFlushFetch } from './sse-flush-fetch.js';
+
+/** Cerebras's small Llama, the counterpart of Groq's default. */
+export const DEFAULT_CEREBRAS_MODEL = 'llama3.1-8b';
+/** Passed explicitly so the SDK never falls back to reading `CEREBRAS_BASE_URL` itself. */
+export const CEREBRAS_CLOUD_BASE_URL = 'https://api.cerebras.ai';
+
+/** Options of `CerebrasLlm`. */
+export interface CerebrasLlmOptions {
+  apiKey: string;
+  /** Default: Cerebras's cloud. */
+  baseUrl?: string;
+  model?: string;
+  /** From the request to the first chunk; default `DEFAULT_FIRST_TOKEN_TIMEOUT_MS`. */
+  firstTokenTimeoutMs?: number;
+  /** Between chunks; default `DEFAULT_INTER_TOKEN_TIMEOUT_MS`. */
+  interTokenTimeoutMs?: number;
+}
+
+/**
+ * The Cerebras LLM stage. The SDK's TCP warming stays off, in production too: it is a `GET` sent
+ * from the constructor (constructors here do no I/O), and its pooled socket is dropped after 4 s
+ * idle (agentkeepalive's `freeSocketTimeout`), so a fallback first used minutes later would
+ * connect cold anyway.
+ */
+export class CerebrasLlm implements LlmStage {
+  readonly label = 'cerebras.llm';
+  private readonly client: Cerebras;
+  private readonly model: string;
+  private readonly deadlines: StreamDeadlines;
+
+  constructor(private readonly opts: CerebrasLlmOptions) {
+    this.deadlines = validateCommon(this.label, opts);
+    this.model = opts.model ?? DEFAULT_CEREBRAS_MODEL;
+    this.client = new Cerebras({
+      apiKey: opts.apiKey,
+      baseURL: opts.baseUrl ?? CEREBRAS_CLOUD_BASE_URL,
+      maxRetries: 0,
+      warmTCPConnection: false,
+      // The SDK types its fetch with node-fetch's shapes; the global fetch is what runs here.
+      fetch: sseFlushFetch as unknown as Fetch,
+    });
+  }
+
+  async *generate(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
+    const body = toChatRequest(request, this.model, 'max_completion_tokens');
+    const reader = new ChatChunkReader();
+    const chunks = guardStream<ChatChunk>(
+      this.label,
+      this.deadlines,
+      signal,
+      async (s) =>
+        (await this.client.chat.completions.create(body, { signal: s })) as AsyncIterable<ChatChunk>,
+      (err) => describeError(this.label, this.opts.apiKey, err),
+    );
+    for await (const chunk of chunks) yield* reader.read(chunk);
+    if (signal.aborted) return;
+    const done = reader.finish();
+    if (!done)
+      throw new LlmProviderError(this.label, 'stream ended before a finish reason (connection cut short?)');
+    yield done;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Groq streaming chat completions through `groq-sdk`, also the way to any OpenAI-compatible
+ * server (vLLM, llama.cpp, Ollama) with `openAiCompatiblePath`. Retries are off: the fallback
+ * chain owns the retry policy, and the SDK honours any `retry-after` without a cap (providers.md
+ * 2.1).
+ */
+import Groq from 'groq-sdk';
+import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
+import { ChatChunkReader, toChatRequest } from './openai-chat.js';
+import type { ChatChunk } from './openai-chat.js';
+import { LlmProviderError, describeError, guardStream, validateCommon } from './stream-guard.js';
+import type { StreamDeadlines } from './stream-guard.js';
+
+/** Groq's fastest small model, the issue's default. */
+export const DEFAULT_GROQ_MODEL = 'llama-3.1-8b-instant';
+/** Passed explicitly so the SDK never falls back to reading `GROQ_BASE_URL` itself. */
+export const GROQ_CLOUD_BASE_URL = 'https://api.groq.com';
+
+/** Options of `GroqLlm`. */
+export interface GroqLlmOptions {
+  apiKey: string;
+  /** Default: Groq's cloud. A self-hosted server's root URL with `openAiCompatiblePath`. */
+  baseUrl?: string;
+  model?: string;
+  /** Ask for `/v1/...` instead of groq-sdk's hard-coded `/openai/v1/...` (vLLM, llama.cpp, Ollama). */
+  openAiCompatiblePath?: boolean;
+  /** From the request to the first chunk; default `DEFAULT_FIRST_TOKEN_TIMEOUT_MS`. */
+  firstTokenTimeoutMs?: number;
+  /** Between chunks; default `DEFAULT_INTER_TOKEN_TIMEOUT_MS`. */
+  interTokenTimeoutMs?: number;
+}
+
+/** Rewrites groq-sdk's `/openai/v1/` paths to the `/v1/` that OpenAI-compatible servers serve (providers.md 0.6). */
+function compatibleFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const url = input instanceof Request ? input.url : String(input);
+  return fetch(url.replace('/openai/v1/', '/v1/'), init);
+}
+
+/** The Groq LLM stage. */
+export class GroqLlm implements LlmStage {
+  readonly label = 'groq.llm';
+  private readonly client: Groq;
+  private readonly model: string;
+  private readonly deadlines: StreamDeadlines;
+  private readonly compatible: boolean;
+
+  constructor(private readonly opts: GroqLlmOptions) {
+    this.deadlines = validateCommon(this.label, opts);
+    this.model = opts.model ?? DEFAULT_GROQ_MODEL;
+    this.compatible = opts.openAiCompatiblePath ?? false;
+    this.client = new Groq({
+      apiKey: opts.apiKey,
+      baseURL: opts.baseUrl ?? GROQ_CLOUD_BASE_URL,
+      maxRetries: 0,
+      logLevel: 'off',
+      ...(this.compatible ? { fetch: compatibleFetch } : {}),
+    });
+  }
+
+  async *generate(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
+    // Self-hosted servers know `max_tokens`; Groq deprecates it for `max_completion_tokens`.
+    const body = toChatRequest(request, this.model, this.compatible ? 'max_tokens' : 'max_completion_tokens');
+    const reader = new ChatChunkReader();
+    const chunks = guardStream<ChatChunk>(
+      this.label,
+      this.deadlines,
+      signal,
+      (s) => this.client.chat.completions.create(body, { signal: s }),
+      (err) => describeError(this.label, this.opts.apiKey, err),
+    );
+    for await (const chunk of chunks) yield* reader.read(chunk);
+    if (signal.aborted) return;
+    const done = reader.finish();
+    if (!done)
+      throw new LlmProviderError(this.label, 'stream ended before a finish reason (connection cut short?)');
+    yield done;
+  }
+}
