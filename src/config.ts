@@ -52,7 +52,17 @@ export interface ProvidersConfig {
   llm: Record<LlmProviderName, ProviderSettings>;
   /** The fallback chain, in order; in cloud mode only providers with a key. */
   llmOrder: LlmProviderName[];
-  cartesia: ProviderSettings & { defaultVoice: string | null; voiceMap: Record<string, string> };
+  /** Time an LLM has to produce its first token before the chain tries the next. */
+  llmFirstTokenDeadlineMs: number;
+  /** A stream silent this long between tokens is abandoned (the SDKs' timeouts stop at the headers). */
+  llmInterTokenTimeoutMs: number;
+  /** Groq's base URL is an OpenAI-compatible server (vLLM, llama.cpp, Ollama) serving `/v1/...`. */
+  groqOpenAiCompatible: boolean;
+  cartesia: ProviderSettings & {
+    defaultVoice: string | null;
+    voiceMap: Record<string, string>;
+    language: string;
+  };
   /** Lines of `SIM_STT_SCRIPT`, the emulated STT's transcripts (offline mode). */
   sttScriptFile: string | null;
 }
@@ -106,6 +116,9 @@ const EnvSchema = z.object({
   GROQ_API_KEY: optionalString,
   GROQ_BASE_URL: optionalUrl,
   GROQ_MODEL: z.string().min(1).default('llama-3.1-8b-instant'),
+  GROQ_OPENAI_COMPATIBLE: z.enum(['true', 'false']).default('false'),
+  LLM_FIRST_TOKEN_DEADLINE_MS: int(1).default(1_500),
+  LLM_INTER_TOKEN_TIMEOUT_MS: int(1).default(5_000),
   CEREBRAS_API_KEY: optionalString,
   CEREBRAS_BASE_URL: optionalUrl,
   CEREBRAS_MODEL: z.string().min(1).default('llama3.1-8b'),
@@ -128,6 +141,7 @@ const EnvSchema = z.object({
   CARTESIA_BASE_URL: optionalUrl,
   CARTESIA_MODEL: z.string().min(1).default('sonic-3'),
   CARTESIA_VOICE: optionalString,
+  CARTESIA_LANGUAGE: z.string().min(1).default('en'),
   CARTESIA_VOICE_MAP: list,
   SIM_STT_SCRIPT: optionalString,
 });
@@ -237,12 +251,16 @@ function resolveProviders(e: Env): ProvidersConfig {
       },
     },
     llmOrder,
+    llmFirstTokenDeadlineMs: e.LLM_FIRST_TOKEN_DEADLINE_MS,
+    llmInterTokenTimeoutMs: e.LLM_INTER_TOKEN_TIMEOUT_MS,
+    groqOpenAiCompatible: e.GROQ_OPENAI_COMPATIBLE === 'true',
     cartesia: {
       apiKey: key(e.CARTESIA_API_KEY),
       baseUrl: url(e.CARTESIA_BASE_URL),
       model: e.CARTESIA_MODEL,
       defaultVoice: e.CARTESIA_VOICE ?? null,
       voiceMap: parseVoiceMap(e.CARTESIA_VOICE_MAP),
+      language: e.CARTESIA_LANGUAGE,
     },
     sttScriptFile: e.SIM_STT_SCRIPT ?? null,
   };

@@ -1,13 +1,127 @@
 /**
- * Entry point: reads configuration once, assembles the stages and the gateway, handles signals.
- * The only file that chooses concrete adapters.
+ * Entry point: reads configuration once, assembles the provider stages and the gateway, handles
+ * signals. The only file that chooses concrete adapters.
  */
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
-import { ScriptedLlm, echoScript } from './providers/fake/scripted-llm.js';
-import { ScriptedStt } from './providers/fake/scripted-stt.js';
-import { ToneTts } from './providers/fake/tone-tts.js';
+import type { LlmProviderName, ProvidersConfig } from './config.js';
+import { startOfflineProviders } from './emulators/offline.js';
+import { AnthropicLlm } from './providers/anthropic/anthropic-llm.js';
+import { CartesiaTts } from './providers/cartesia/index.js';
+import { CerebrasLlm } from './providers/cerebras/cerebras-llm.js';
+import { DeepgramStt } from './providers/deepgram/index.js';
+import { GroqLlm } from './providers/groq/groq-llm.js';
+import { CircuitBreaker } from './providers/llm-fallback/circuit-breaker.js';
+import { FallbackLlm } from './providers/llm-fallback/fallback-llm.js';
+import type { LlmStage, Stages } from './providers/types.js';
 import { createGateway } from './server/gateway.js';
 import { createLogger } from './util/log.js';
+import type { Logger } from './util/log.js';
+
+/** The emulators accept any key; the adapters still want one. */
+const OFFLINE_KEY = 'offline';
+/** Cartesia voice ids are UUIDs: one given directly is used as it is. */
+const CARTESIA_VOICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Endpoints and keys the adapters use, after offline mode has started its emulators. */
+interface Endpoints {
+  key: (name: 'deepgram' | LlmProviderName | 'cartesia') => string;
+  baseUrl: (name: 'deepgram' | LlmProviderName | 'cartesia') => string | undefined;
+  close: () => Promise<void>;
+}
+
+async function endpointsFor(p: ProvidersConfig): Promise<Endpoints> {
+  if (p.mode === 'cloud') {
+    const settings = (name: 'deepgram' | LlmProviderName | 'cartesia') =>
+      name === 'deepgram' ? p.deepgram : name === 'cartesia' ? p.cartesia : p.llm[name];
+    return {
+      key: (name) => settings(name).apiKey ?? '',
+      baseUrl: (name) => settings(name).baseUrl ?? undefined,
+      close: async () => {},
+    };
+  }
+  const script = p.sttScriptFile ? readScript(p.sttScriptFile) : [];
+  const emulators = await startOfflineProviders({ sttScript: script });
+  return {
+    key: () => OFFLINE_KEY,
+    baseUrl: (name) => emulators[name].baseUrl,
+    close: () => emulators.close(),
+  };
+}
+
+/** One utterance per non-empty line. */
+function readScript(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean);
+  } catch (err) {
+    throw new ConfigError(`SIM_STT_SCRIPT: cannot read ${file} (${(err as Error).message}).`);
+  }
+}
+
+/** Builds the per-session stage factory; LLM clients and circuit breakers are shared by all sessions. */
+function stageFactory(p: ProvidersConfig, ep: Endpoints, log: Logger): (sessionId: string) => Stages {
+  const llm = (name: LlmProviderName): LlmStage => {
+    const common = {
+      apiKey: ep.key(name),
+      baseUrl: ep.baseUrl(name),
+      model: p.llm[name].model,
+      interTokenTimeoutMs: p.llmInterTokenTimeoutMs,
+    };
+    if (name === 'groq') return new GroqLlm({ ...common, openAiCompatiblePath: p.groqOpenAiCompatible });
+    if (name === 'cerebras') return new CerebrasLlm(common);
+    return new AnthropicLlm(common);
+  };
+  const chain = p.llmOrder.map((name) => ({ name, stage: llm(name), breaker: new CircuitBreaker() }));
+  return (sessionId) => {
+    const tts = new CartesiaTts({
+      apiKey: ep.key('cartesia'),
+      baseUrl: ep.baseUrl('cartesia'),
+      model: p.cartesia.model,
+      defaultLanguage: p.cartesia.language,
+    });
+    return {
+      llm: new FallbackLlm({
+        providers: chain,
+        firstTokenDeadlineMs: p.llmFirstTokenDeadlineMs,
+        onServed: (provider, info) =>
+          log.info('llm served', {
+            sessionId,
+            provider,
+            firstTokenMs: Math.round(info.firstTokenMs),
+            skipped: info.fallbacks.map((f) => f.name),
+          }),
+        onFallback: (a) =>
+          log.warn('llm fallback', {
+            sessionId,
+            provider: a.name,
+            reason: a.reason,
+            elapsedMs: Math.round(a.elapsedMs),
+          }),
+      }),
+      tts,
+      stt: new DeepgramStt({
+        apiKey: ep.key('deepgram'),
+        baseUrl: ep.baseUrl('deepgram'),
+        model: p.deepgram.model,
+        language: p.deepgram.language,
+      }),
+      close: () => tts.close(),
+    };
+  };
+}
+
+/** OpenAI voice names to Cartesia voice ids: the map, an id given directly, else the default voice. */
+function voiceResolver(p: ProvidersConfig): (voice: string) => string {
+  return (voice) => {
+    const mapped = p.cartesia.voiceMap[voice];
+    if (mapped) return mapped;
+    if (p.mode === 'offline' || CARTESIA_VOICE_ID.test(voice)) return voice;
+    return p.cartesia.defaultVoice ?? voice;
+  };
+}
 
 async function main(): Promise<void> {
   let config;
@@ -21,29 +135,38 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  // Until the provider adapters land, every session runs on in-process stand-ins: an LLM that
-  // echoes, a TTS that speaks a tone per word, an STT that reports the audio's length.
+  const p = config.providers;
+  const endpoints = await endpointsFor(p);
+  if (p.mode === 'offline') {
+    log.warn(
+      'offline mode: no provider keys are set, so every session runs on the built-in emulators on loopback',
+      {
+        stt: 'deepgram emulator',
+        llm: p.llmOrder.map((n) => `${n} emulator`),
+        tts: 'cartesia emulator (espeak-ng speech)',
+      },
+    );
+  } else {
+    log.info('cloud providers', { stt: 'deepgram', llm: p.llmOrder, tts: 'cartesia' });
+  }
   const gateway = createGateway({
     config,
     log,
-    stages: () => ({
-      llm: new ScriptedLlm(echoScript({ firstTokenMs: 0, tokenMs: 0 })),
-      tts: new ToneTts(),
-      stt: new ScriptedStt(),
-    }),
+    stages: stageFactory(p, endpoints, log),
+    resolveVoice: voiceResolver(p),
   });
   const { url } = await gateway.listen();
   log.info('gateway listening', { url, tls: config.tls !== null, keysRequired: config.apiKeys.length > 0 });
-  log.warn(
-    'providers: built-in stand-ins (echo LLM, tone TTS, duration STT); real providers are not wired yet',
-  );
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
-    void gateway.close().then(() => process.exit(0));
+    void gateway
+      .close()
+      .then(() => endpoints.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

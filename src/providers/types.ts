@@ -140,4 +140,6 @@ export interface Stages {
   llm: LlmStage;
   tts: TtsStage;
   stt: SttStage;
+  /** Releases what the stages hold for the session (sockets); called once when it ends. */
+  close?(): void;
 }

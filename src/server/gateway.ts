@@ -29,7 +29,7 @@ const CLOSE_GRACE_MS = 2_000;
 export interface GatewayDeps {
   config: GatewayConfig;
   /** Stages for one new session. */
-  stages: () => Stages;
+  stages: (sessionId: string) => Stages;
   log: Logger;
   /** Maps a voice name to the TTS voice id. */
   resolveVoice?: (voice: string) => string;
@@ -76,14 +76,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      const sessionId = newId('sess');
       const session = new RealtimeSession({
         transport: ws,
         dialect: decision.dialect,
         kind: decision.kind,
-        stages: deps.stages(),
+        stages: deps.stages(sessionId),
         limits: config.limits,
         defaults: {
-          id: newId('sess'),
+          id: sessionId,
           model: decision.model ?? config.defaultModel,
           expiresAt: Math.floor((Date.now() + config.limits.maxSessionDurationMs) / 1000),
           instructions: config.defaultInstructions,

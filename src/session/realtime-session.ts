@@ -153,6 +153,7 @@ export class RealtimeSession {
     this.abort.abort();
     for (const run of this.active) run.cancel('client_cancelled');
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.o.stages.close?.();
   }
 
   private dispatch({ data: text, isBinary, tooLargeBytes }: Inbound): void {

@@ -1,0 +1,114 @@
+/**
+ * From a clean start with no provider keys, the gateway runs on its built-in emulators: the
+ * official SDK sends a text turn over wss:// and gets `You said: ...` with audio deltas that
+ * decode to speech. The gateway runs as `npm start` runs it, as its own process.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { OpenAIRealtimeWS } from 'openai/realtime/ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDevCert } from '../../scripts/dev-cert.js';
+
+/** Start-up includes compiling TypeScript and warming espeak-ng. */
+const START_TIMEOUT_MS = 30_000;
+const PROVIDER_KEYS = /^(DEEPGRAM|GROQ|CEREBRAS|ANTHROPIC|CARTESIA)_|^GATEWAY_/;
+
+let child: ChildProcess;
+let port = 0;
+let ca = '';
+const logs: string[] = [];
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-offline-'));
+  const pems = await makeDevCert();
+  ca = pems.cert;
+  writeFileSync(join(dir, 'cert.pem'), pems.cert);
+  writeFileSync(join(dir, 'key.pem'), pems.key);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !PROVIDER_KEYS.test(k)));
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...env,
+      PORT: '0',
+      TLS_CERT_FILE: join(dir, 'cert.pem'),
+      TLS_KEY_FILE: join(dir, 'key.pem'),
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start:\n${logs.join('')}`)),
+      START_TIMEOUT_MS,
+    );
+    child.stderr!.on('data', (d: Buffer) => {
+      logs.push(d.toString());
+      const m = /"msg":"gateway listening","url":"wss:\/\/127\.0\.0\.1:(\d+)/.exec(logs.join(''));
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${logs.join('')}`)));
+  });
+}, START_TIMEOUT_MS + 5_000);
+
+afterAll(async () => {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+});
+
+describe('offline mode from a clean start', () => {
+  it('says plainly at start-up that it runs on the emulators', () => {
+    expect(logs.join('')).toContain('offline mode');
+  });
+
+  it('answers the official SDK with a transcript and real speech', async () => {
+    const client = new OpenAI({ apiKey: 'any-key', baseURL: `https://127.0.0.1:${port}/v1` });
+    const rt = new OpenAIRealtimeWS({ model: 'gpt-realtime', options: { ca } }, client);
+    const errors: unknown[] = [];
+    rt.on('error', (e) => errors.push(e));
+    const audio: Buffer[] = [];
+    let transcript = '';
+    rt.on('response.output_audio.delta', (e) => audio.push(Buffer.from(e.delta, 'base64')));
+    rt.on('response.output_audio_transcript.delta', (e) => (transcript += e.delta));
+    const done = new Promise<{ status: string }>((resolve) =>
+      rt.on('response.done', (e) => resolve(e.response as never)),
+    );
+    await new Promise<void>((resolve) => rt.socket.once('open', () => resolve()));
+    rt.send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello from the test' }] },
+    });
+    rt.send({ type: 'response.create' });
+    expect((await done).status).toBe('completed');
+    rt.close();
+    expect(errors).toEqual([]);
+    expect(transcript).toBe('You said: hello from the test.');
+
+    const pcm = Buffer.concat(audio);
+    const samples = new Int16Array(pcm.buffer, pcm.byteOffset, pcm.byteLength / 2);
+    const seconds = samples.length / 24_000;
+    expect(seconds).toBeGreaterThan(1);
+    expect(seconds).toBeLessThan(5);
+    // Speech, not a tone or silence: loud overall, with quiet gaps between loud stretches.
+    const frame = 480; // 20 ms
+    const energies: number[] = [];
+    for (let i = 0; i + frame <= samples.length; i += frame) {
+      let sum = 0;
+      for (let j = i; j < i + frame; j++) sum += samples[j]! * samples[j]!;
+      energies.push(Math.sqrt(sum / frame));
+    }
+    const loudest = Math.max(...energies);
+    expect(loudest).toBeGreaterThan(1_000);
+    const quiet = energies.filter((e) => e < loudest * 0.1).length / energies.length;
+    const loud = energies.filter((e) => e > loudest * 0.3).length / energies.length;
+    expect(quiet).toBeGreaterThan(0.05);
+    expect(loud).toBeGreaterThan(0.2);
+  });
+});
