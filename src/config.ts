@@ -62,6 +62,10 @@ export interface ProvidersConfig {
     defaultVoice: string | null;
     voiceMap: Record<string, string>;
     language: string;
+    /** `cartesia-version`; null: the SDK's own. */
+    version: string | null;
+    /** Sonic-3 `generation_config.emotion`; null: the voice's own. */
+    emotion: string | null;
   };
   /** Lines of `SIM_STT_SCRIPT`, the emulated STT's transcripts (offline mode). */
   sttScriptFile: string | null;
@@ -142,6 +146,8 @@ const EnvSchema = z.object({
   CARTESIA_MODEL: z.string().min(1).default('sonic-3'),
   CARTESIA_VOICE: optionalString,
   CARTESIA_LANGUAGE: z.string().min(1).default('en'),
+  CARTESIA_VERSION: optionalString,
+  CARTESIA_EMOTION: optionalString,
   CARTESIA_VOICE_MAP: list,
   SIM_STT_SCRIPT: optionalString,
 });
@@ -261,6 +267,8 @@ function resolveProviders(e: Env): ProvidersConfig {
       defaultVoice: e.CARTESIA_VOICE ?? null,
       voiceMap: parseVoiceMap(e.CARTESIA_VOICE_MAP),
       language: e.CARTESIA_LANGUAGE,
+      version: e.CARTESIA_VERSION ?? null,
+      emotion: e.CARTESIA_EMOTION ?? null,
     },
     sttScriptFile: e.SIM_STT_SCRIPT ?? null,
   };

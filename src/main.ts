@@ -81,6 +81,8 @@ function stageFactory(p: ProvidersConfig, ep: Endpoints, log: Logger): (sessionI
       baseUrl: ep.baseUrl('cartesia'),
       model: p.cartesia.model,
       defaultLanguage: p.cartesia.language,
+      version: p.cartesia.version ?? undefined,
+      emotion: p.cartesia.emotion ?? undefined,
     });
     return {
       llm: new FallbackLlm({
