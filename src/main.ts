@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import type { LlmProviderName, ProvidersConfig } from './config.js';
+import { pathToFileURL } from 'node:url';
 import { startOfflineProviders } from './emulators/offline.js';
+import type { OfflineOptions, OfflineProviders } from './emulators/offline.js';
 import { AnthropicLlm } from './providers/anthropic/anthropic-llm.js';
 import { CartesiaTts } from './providers/cartesia/index.js';
 import { CerebrasLlm } from './providers/cerebras/cerebras-llm.js';
@@ -27,26 +29,48 @@ const CARTESIA_VOICE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 interface Endpoints {
   key: (name: 'deepgram' | LlmProviderName | 'cartesia') => string;
   baseUrl: (name: 'deepgram' | LlmProviderName | 'cartesia') => string | undefined;
-  close: () => Promise<void>;
+  emulators: OfflineProviders | null;
 }
 
-async function endpointsFor(p: ProvidersConfig): Promise<Endpoints> {
+/** The providers, assembled: what the gateway needs, and the emulators when offline. */
+export interface AssembledProviders {
+  stages: (sessionId: string) => Stages;
+  resolveVoice: (voice: string) => string;
+  /** The running emulators in offline mode (tests inject faults through them); null in cloud mode. */
+  emulators: OfflineProviders | null;
+  close(): Promise<void>;
+}
+
+/** Starts the emulators if offline, and builds the per-session stage factory. */
+export async function assembleProviders(
+  p: ProvidersConfig,
+  log: Logger,
+  offline: OfflineOptions = {},
+): Promise<AssembledProviders> {
+  const ep = await endpointsFor(p, offline);
+  return {
+    stages: stageFactory(p, ep, log),
+    resolveVoice: voiceResolver(p),
+    emulators: ep.emulators,
+    close: async () => {
+      await ep.emulators?.close();
+    },
+  };
+}
+
+async function endpointsFor(p: ProvidersConfig, offline: OfflineOptions): Promise<Endpoints> {
   if (p.mode === 'cloud') {
     const settings = (name: 'deepgram' | LlmProviderName | 'cartesia') =>
       name === 'deepgram' ? p.deepgram : name === 'cartesia' ? p.cartesia : p.llm[name];
     return {
       key: (name) => settings(name).apiKey ?? '',
       baseUrl: (name) => settings(name).baseUrl ?? undefined,
-      close: async () => {},
+      emulators: null,
     };
   }
-  const script = p.sttScriptFile ? readScript(p.sttScriptFile) : [];
-  const emulators = await startOfflineProviders({ sttScript: script });
-  return {
-    key: () => OFFLINE_KEY,
-    baseUrl: (name) => emulators[name].baseUrl,
-    close: () => emulators.close(),
-  };
+  const sttScript = offline.sttScript ?? (p.sttScriptFile ? readScript(p.sttScriptFile) : []);
+  const emulators = await startOfflineProviders({ ...offline, sttScript });
+  return { key: () => OFFLINE_KEY, baseUrl: (name) => emulators[name].baseUrl, emulators };
 }
 
 /** One utterance per non-empty line. */
@@ -138,7 +162,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const p = config.providers;
-  const endpoints = await endpointsFor(p);
+  const providers = await assembleProviders(p, log);
   if (p.mode === 'offline') {
     log.warn(
       'offline mode: no provider keys are set, so every session runs on the built-in emulators on loopback',
@@ -154,8 +178,8 @@ async function main(): Promise<void> {
   const gateway = createGateway({
     config,
     log,
-    stages: stageFactory(p, endpoints, log),
-    resolveVoice: voiceResolver(p),
+    stages: providers.stages,
+    resolveVoice: providers.resolveVoice,
   });
   const { url } = await gateway.listen();
   log.info('gateway listening', { url, tls: config.tls !== null, keysRequired: config.apiKeys.length > 0 });
@@ -167,11 +191,12 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     void gateway
       .close()
-      .then(() => endpoints.close())
+      .then(() => providers.close())
       .then(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-void main();
+// Run only as the entry point; tests import `assembleProviders` without starting a gateway.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

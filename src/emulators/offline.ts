@@ -7,6 +7,21 @@ import { startDeepgramEmulator } from './deepgram/index.js';
 import { startAnthropicEmulator, startCerebrasEmulator, startGroqEmulator } from './llm/index.js';
 import type { RunningEmulator } from './types.js';
 
+/** How the offline emulators run. */
+export interface OfflineOptions {
+  /** Transcripts of the emulated STT, one per utterance. */
+  sttScript?: readonly string[];
+  /** Near-zero latencies instead of the default profile (tests). */
+  fast?: boolean;
+}
+
+/** Latencies small enough for tests, large enough to keep events interleaved as in real use. */
+const FAST = {
+  stt: { sttFinalMs: 5 },
+  llm: { firstTokenMs: 5, tokensPerSecond: 1_000 },
+  tts: { firstAudioMs: 5, realtimeFactor: Infinity },
+} as const;
+
 /** The running emulators, by provider. */
 export interface OfflineProviders {
   deepgram: RunningEmulator;
@@ -18,9 +33,7 @@ export interface OfflineProviders {
 }
 
 /** Starts every emulator at its default latency profile (the figures of the stack we replace). */
-export async function startOfflineProviders(
-  opts: { sttScript?: readonly string[] } = {},
-): Promise<OfflineProviders> {
+export async function startOfflineProviders(opts: OfflineOptions = {}): Promise<OfflineProviders> {
   const started: RunningEmulator[] = [];
   const track = async <T extends RunningEmulator>(p: Promise<T>): Promise<T> => {
     const e = await p;
@@ -29,11 +42,11 @@ export async function startOfflineProviders(
   };
   try {
     const [deepgram, groq, cerebras, anthropic, cartesia] = await Promise.all([
-      track(startDeepgramEmulator({ script: opts.sttScript })),
-      track(startGroqEmulator()),
-      track(startCerebrasEmulator()),
-      track(startAnthropicEmulator()),
-      track(startCartesiaEmulator()),
+      track(startDeepgramEmulator({ script: opts.sttScript, latency: opts.fast ? FAST.stt : undefined })),
+      track(startGroqEmulator({ latency: opts.fast ? FAST.llm : undefined })),
+      track(startCerebrasEmulator({ latency: opts.fast ? FAST.llm : undefined })),
+      track(startAnthropicEmulator({ latency: opts.fast ? FAST.llm : undefined })),
+      track(startCartesiaEmulator({ latency: opts.fast ? FAST.tts : undefined })),
     ]);
     return {
       deepgram,
