@@ -89,13 +89,13 @@ const SPECS: AudioSpec[] = [
 ];
 
 /** The TTS stage contract. */
-export function ttsContract(make: () => TtsStage): void {
+export function ttsContract(make: () => TtsStage, voice = 'alloy'): void {
   for (const audio of SPECS) {
     it(`speaks every piece in ${audio.encoding} at ${audio.sampleRate} Hz, with ordered word timings`, async () => {
       const chunks: TtsChunk[] = await collect(
         make().synthesize(
           from(['Hello there.', 'How are you?']),
-          { audio, voice: 'alloy', speed: 1 },
+          { audio, voice, speed: 1 },
           new AbortController().signal,
         ),
       );
@@ -116,7 +116,7 @@ export function ttsContract(make: () => TtsStage): void {
       (signal) =>
         make().synthesize(
           from(['One two three four five six seven.', 'Eight nine ten.'], 5),
-          { audio: SPECS[0]!, voice: 'alloy', speed: 1 },
+          { audio: SPECS[0]!, voice, speed: 1 },
           signal,
         ),
       1,
