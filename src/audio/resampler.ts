@@ -14,6 +14,8 @@
  * and after flush() the total is floor(inputSamples · to / from) samples.
  */
 
+import { besselI0, gcd, kaiserEstimate, windowedSinc } from './kaiser.js';
+
 /** Stopband attenuation of the anti-alias / anti-image filter, in dB (passband ripple is about the same). */
 export const RESAMPLER_STOPBAND_DB = 70;
 
@@ -31,25 +33,6 @@ interface PolyphaseFilter {
   readonly coefficients: Float64Array;
 }
 
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
-}
-
-// Zeroth-order modified Bessel function of the first kind (power series; converges fast for beta < 20).
-function besselI0(x: number): number {
-  const half = x / 2;
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 100; k++) {
-    term *= half / k;
-    const squared = term * term;
-    sum += squared;
-    if (squared < sum * 1e-17) break;
-  }
-  return sum;
-}
-
 function designFilter(fromRate: number, toRate: number): PolyphaseFilter {
   const divisor = gcd(fromRate, toRate);
   const up = toRate / divisor;
@@ -62,9 +45,9 @@ function designFilter(fromRate: number, toRate: number): PolyphaseFilter {
   const passHz = stopHz * RESAMPLER_PASSBAND_RATIO;
   const cutoff = (passHz + stopHz) / 2 / prototypeRate; // cycles per prototype sample
   const transition = (2 * Math.PI * (stopHz - passHz)) / prototypeRate; // rad per prototype sample
-  // Kaiser's estimates for length and shape from attenuation and transition width.
-  const length = Math.ceil((RESAMPLER_STOPBAND_DB - 7.95) / (2.285 * transition)) + 1;
-  const beta = 0.1102 * (RESAMPLER_STOPBAND_DB - 8.7);
+  const estimate = kaiserEstimate(RESAMPLER_STOPBAND_DB, transition);
+  const length = Math.ceil(estimate.length) + 1;
+  const beta = estimate.beta;
   // At least `down` taps each side keeps history trimming simple (the next output never skips past input).
   const halfTaps = Math.max(down, Math.ceil((length - 1) / 2 / up));
   const center = halfTaps * up;
@@ -72,9 +55,7 @@ function designFilter(fromRate: number, toRate: number): PolyphaseFilter {
   const windowNorm = besselI0(beta);
   for (let k = 0; k <= 2 * center; k++) {
     const x = k - center;
-    const ideal = x === 0 ? 2 * cutoff : Math.sin(2 * Math.PI * cutoff * x) / (Math.PI * x);
-    const r = x / center;
-    prototype[k] = (ideal * besselI0(beta * Math.sqrt(Math.max(0, 1 - r * r)))) / windowNorm;
+    prototype[k] = windowedSinc(cutoff, x, x / center, beta, windowNorm);
   }
   const tapsPerPhase = 2 * halfTaps + 1;
   const coefficients = new Float64Array(up * tapsPerPhase);

@@ -9,6 +9,7 @@
  * passband as the streaming resampler. Each synthesized sentence is converted whole, so there is
  * no streaming state: the edges are padded with silence, which is what surrounds a sentence.
  */
+import { besselI0, gcd, kaiserEstimate, windowedSinc } from '../../audio/kaiser.js';
 
 /** Stopband attenuation in dB (the passband ripple is about the same). */
 export const SPEECH_RESAMPLER_STOPBAND_DB = 70;
@@ -26,25 +27,6 @@ interface Filter {
   readonly taps: Float64Array;
 }
 
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
-}
-
-// Zeroth-order modified Bessel function of the first kind (power series).
-function besselI0(x: number): number {
-  const half = x / 2;
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 100; k++) {
-    term *= half / k;
-    const sq = term * term;
-    sum += sq;
-    if (sq < sum * 1e-17) break;
-  }
-  return sum;
-}
-
 function design(fromRate: number, toRate: number): Filter {
   const g = gcd(fromRate, toRate);
   const up = toRate / g;
@@ -54,9 +36,7 @@ function design(fromRate: number, toRate: number): Filter {
   const passHz = stopHz * PASSBAND_RATIO;
   const cutoff = (passHz + stopHz) / 2 / fromRate; // cycles per input sample
   const transition = (2 * Math.PI * (stopHz - passHz)) / fromRate; // rad per input sample
-  // Kaiser's estimates of length and shape from the attenuation and the transition width.
-  const length = (SPEECH_RESAMPLER_STOPBAND_DB - 7.95) / (2.285 * transition);
-  const beta = 0.1102 * (SPEECH_RESAMPLER_STOPBAND_DB - 8.7);
+  const { length, beta } = kaiserEstimate(SPEECH_RESAMPLER_STOPBAND_DB, transition);
   const half = Math.ceil(length / 2);
   const norm = besselI0(beta);
   const taps = new Float64Array(up * 2 * half);
@@ -67,9 +47,7 @@ function design(fromRate: number, toRate: number): Filter {
       // Tap j weighs input n0 + j - half + 1, which lies `tau` input samples before the output.
       const tau = p / up - (j - half + 1);
       const r = tau / half;
-      const w = Math.abs(r) >= 1 ? 0 : besselI0(beta * Math.sqrt(1 - r * r)) / norm;
-      const x = 2 * Math.PI * cutoff * tau;
-      const c = (tau === 0 ? 2 * cutoff : Math.sin(x) / (Math.PI * tau)) * w;
+      const c = Math.abs(r) >= 1 ? 0 : windowedSinc(cutoff, tau, r, beta, norm);
       row[j] = c;
       sum += c;
     }
