@@ -20,6 +20,8 @@ export interface ItemExtras {
   transcript?: string | null;
   /** Settles when the transcript of user audio is known. */
   transcriptReady?: Promise<void>;
+  /** Language the STT detected in user audio (for switching the voice's language). */
+  language?: string;
 }
 
 /** A stored item. */

@@ -1,7 +1,8 @@
 /**
- * Transcribes a committed user audio item through the STT stage. The transcript always reaches the
- * item's extras (it is what the LLM sees); transcription events reach the client only when the
- * session asked for input transcription.
+ * Transcribes a user audio item through the STT stage, from committed audio or streamed while the
+ * user speaks. The transcript always reaches the item's extras (it is what the LLM sees);
+ * transcription events reach the client only when the session asked for input transcription, and
+ * never before the item itself was announced.
  */
 import type { AudioFormat, Transcription } from '../../protocol/realtime/index.js';
 import type { SttStage } from '../providers/types.js';
@@ -13,7 +14,10 @@ import { audioSpecOf } from './response-run.js';
 /** What one transcription needs. */
 export interface TranscribeJob {
   entry: Entry;
-  audio: readonly Uint8Array[];
+  /** The item's audio: all of it, or a stream that ends when the turn does. */
+  audio: readonly Uint8Array[] | AsyncIterable<Uint8Array>;
+  /** Settles once the item was announced (`conversation.item.added`); events wait for it. */
+  announced?: Promise<void>;
   format: AudioFormat;
   /** The session's `audio.input.transcription`; null: transcribe for the LLM only. */
   transcription: Transcription | null;
@@ -27,7 +31,13 @@ export interface TranscribeJob {
 export async function transcribeItem(job: TranscribeJob): Promise<void> {
   const { entry, writer, transcription } = job;
   const itemId = entry.item.id;
-  const bytes = job.audio.reduce((n, c) => n + c.byteLength, 0);
+  let bytes = 0;
+  const counted = (async function* () {
+    for await (const chunk of job.audio) {
+      bytes += chunk.byteLength;
+      yield chunk;
+    }
+  })();
   let transcript = '';
   try {
     const opts = {
@@ -35,11 +45,13 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
       language: transcription?.language,
       prompt: transcription?.prompt,
     };
-    for await (const ev of job.stt.transcribe(fromArray(job.audio), opts, job.signal)) {
+    for await (const ev of job.stt.transcribe(counted, opts, job.signal)) {
       if (ev.type !== 'final' || !ev.text) continue;
+      if (ev.language) entry.extras.language = ev.language;
       const delta = transcript ? ` ${ev.text}` : ev.text;
       transcript += delta;
       if (transcription) {
+        await job.announced;
         writer.emit({
           type: 'conversation.item.input_audio_transcription.delta',
           item_id: itemId,
@@ -54,6 +66,7 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     job.log('transcription failed', { itemId, error: message });
     if (transcription) {
+      await job.announced;
       writer.emit({
         type: 'conversation.item.input_audio_transcription.failed',
         item_id: itemId,
@@ -71,6 +84,7 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
   if (job.signal.aborted) return;
   entry.extras.transcript = transcript;
   if (!transcription) return;
+  await job.announced;
   const part = entry.item.type === 'message' ? entry.item.content[0] : undefined;
   if (part?.type === 'input_audio') part.transcript = transcript;
   writer.emit({
@@ -80,8 +94,4 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
     transcript,
     usage: { type: 'duration', seconds: Math.round(bytes / bytesPerMs(job.format.type)) / 1000 },
   });
-}
-
-async function* fromArray(chunks: readonly Uint8Array[]): AsyncIterable<Uint8Array> {
-  for (const c of chunks) yield c;
 }
