@@ -66,6 +66,8 @@ export interface ProvidersConfig {
     version: string | null;
     /** Sonic-3 `generation_config.emotion`; null: the voice's own. */
     emotion: string | null;
+    /** Voice ids by language (`es`), used when the user speaks a language other than `language`. */
+    languageVoices: Record<string, string>;
   };
   /** Lines of `SIM_STT_SCRIPT`, the emulated STT's transcripts (offline mode). */
   sttScriptFile: string | null;
@@ -149,6 +151,7 @@ const EnvSchema = z.object({
   CARTESIA_VERSION: optionalString,
   CARTESIA_EMOTION: optionalString,
   CARTESIA_VOICE_MAP: list,
+  CARTESIA_LANGUAGE_VOICES: list,
   SIM_STT_SCRIPT: optionalString,
 });
 
@@ -265,7 +268,12 @@ function resolveProviders(e: Env): ProvidersConfig {
       baseUrl: url(e.CARTESIA_BASE_URL),
       model: e.CARTESIA_MODEL,
       defaultVoice: e.CARTESIA_VOICE ?? null,
-      voiceMap: parseVoiceMap(e.CARTESIA_VOICE_MAP),
+      voiceMap: parsePairs('CARTESIA_VOICE_MAP', e.CARTESIA_VOICE_MAP, '<openai voice>=<cartesia voice id>'),
+      languageVoices: parsePairs(
+        'CARTESIA_LANGUAGE_VOICES',
+        e.CARTESIA_LANGUAGE_VOICES,
+        '<language>=<cartesia voice id>',
+      ),
       language: e.CARTESIA_LANGUAGE,
       version: e.CARTESIA_VERSION ?? null,
       emotion: e.CARTESIA_EMOTION ?? null,
@@ -275,14 +283,12 @@ function resolveProviders(e: Env): ProvidersConfig {
 }
 
 /** `alloy=<id>,verse=<id>` to a map; a malformed pair is a configuration error. */
-function parseVoiceMap(pairs: string[]): Record<string, string> {
+function parsePairs(variable: string, pairs: string[], form: string): Record<string, string> {
   const map: Record<string, string> = {};
   for (const pair of pairs) {
     const [name, id, extra] = pair.split('=').map((x) => x.trim());
     if (!name || !id || extra !== undefined) {
-      throw new ConfigError(
-        `CARTESIA_VOICE_MAP: '${pair}' is not of the form <openai voice>=<cartesia voice id>.`,
-      );
+      throw new ConfigError(`${variable}: '${pair}' is not of the form ${form}.`);
     }
     map[name] = id;
   }

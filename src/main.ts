@@ -35,7 +35,7 @@ interface Endpoints {
 /** The providers, assembled: what the gateway needs, and the emulators when offline. */
 export interface AssembledProviders {
   stages: (sessionId: string) => Stages;
-  resolveVoice: (voice: string) => string;
+  resolveVoice: (voice: string, language: string | undefined) => string;
   /** The running emulators in offline mode (tests inject faults through them); null in cloud mode. */
   emulators: OfflineProviders | null;
   close(): Promise<void>;
@@ -139,9 +139,15 @@ function stageFactory(p: ProvidersConfig, ep: Endpoints, log: Logger): (sessionI
   };
 }
 
-/** OpenAI voice names to Cartesia voice ids: the map, an id given directly, else the default voice. */
-function voiceResolver(p: ProvidersConfig): (voice: string) => string {
-  return (voice) => {
+/**
+ * OpenAI voice names to Cartesia voice ids: a voice for the language when the session speaks one
+ * other than the default, the map, an id given directly, else the default voice.
+ */
+function voiceResolver(p: ProvidersConfig): (voice: string, language: string | undefined) => string {
+  return (voice, language) => {
+    const base = language?.split('-')[0]?.toLowerCase();
+    const forLanguage = base && base !== p.cartesia.language ? p.cartesia.languageVoices[base] : undefined;
+    if (forLanguage && !CARTESIA_VOICE_ID.test(voice)) return forLanguage;
     const mapped = p.cartesia.voiceMap[voice];
     if (mapped) return mapped;
     if (p.mode === 'offline' || CARTESIA_VOICE_ID.test(voice)) return voice;

@@ -31,8 +31,8 @@ export interface GatewayDeps {
   /** Stages for one new session. */
   stages: (sessionId: string) => Stages;
   log: Logger;
-  /** Maps a voice name to the TTS voice id. */
-  resolveVoice?: (voice: string) => string;
+  /** Maps a voice name, and the language it will speak, to the TTS voice id. */
+  resolveVoice?: (voice: string, language: string | undefined) => string;
   /** Sees every server event of every session (tests, metrics). */
   observer?: (sessionId: string, event: ServerEvent) => void;
 }

@@ -68,7 +68,8 @@ export interface SessionOptions {
   /** The URL named no model, so the first `session.update` may set it. */
   modelOpen: boolean;
   /** Maps a voice (OpenAI name or provider id) to the TTS's voice id. */
-  resolveVoice: (voice: string) => string;
+  /** Maps a voice (OpenAI name or provider id) and the language to speak to the TTS's voice id. */
+  resolveVoice: (voice: string, language: string | undefined) => string;
   log: SessionLog;
   /** Sees every server event in GA form (tests, metrics). */
   observer?: (event: ServerEvent) => void;
@@ -468,13 +469,17 @@ export class RealtimeSession {
         (params.output_modalities ?? session.output_modalities)[0] === 'text' ? ['text'] : ['audio'],
       format: params.audio?.output?.format ?? session.audio.output.format,
       voice,
-      ttsVoice: this.o.resolveVoice(typeof voice === 'string' ? voice : voice.id),
       speed: session.audio.output.speed,
       maxOutputTokens: params.max_output_tokens ?? session.max_output_tokens,
       metadata: params.metadata ?? null,
-      request: async () => {
+      prepare: async () => {
         await this.waitForTranscripts(context);
-        return buildLlmRequest(session, params, context);
+        const language = replyLanguage(context, session.audio.input.transcription?.language);
+        return {
+          request: buildLlmRequest(session, params, context),
+          ttsVoice: this.o.resolveVoice(typeof voice === 'string' ? voice : voice.id, language),
+          language,
+        };
       },
       onAudio: () => {
         this.audioSent = true;
@@ -552,4 +557,19 @@ function peekEventId(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The language to answer in: the one the STT detected in the user's latest audio (a bilingual
+ * session follows the user), else the transcription language the session set, else the TTS's own.
+ */
+function replyLanguage(context: readonly Entry[], configured: string | undefined): string | undefined {
+  for (let i = context.length - 1; i >= 0; i--) {
+    const { item, extras } = context[i]!;
+    if (item.type === 'message' && item.role === 'user') {
+      if (extras.language) return extras.language;
+      break;
+    }
+  }
+  return configured;
 }

@@ -34,18 +34,26 @@ export interface ResponseSetup {
   modalities: ['text'] | ['audio'];
   format: AudioFormat;
   voice: Voice;
-  /** Provider voice id the TTS gets. */
-  ttsVoice: string;
+
   speed: number;
   maxOutputTokens: number | 'inf';
   metadata: Record<string, string> | null;
   /** Resolves to the LLM request once pending user transcripts are in. */
-  request: () => Promise<LlmRequest>;
+  prepare: () => Promise<PreparedResponse>;
   /** Called when audio first goes out (the session's voice is then fixed). */
   onAudio: () => void;
   /** Called once, after `response.done`. */
   onDone: (run: ResponseRun) => void;
   log: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+/** What a response learns once pending user transcripts are in. */
+export interface PreparedResponse {
+  request: LlmRequest;
+  /** Provider voice id the TTS gets. */
+  ttsVoice: string;
+  /** Language the TTS speaks (the user's, when the STT detected it); undefined: its default. */
+  language?: string;
 }
 
 /** Why a response was cancelled. */
@@ -74,6 +82,7 @@ export class ResponseRun {
   private readonly calls = new Map<number, CallSlot>();
   private message: MessageSlot | null = null;
   private finished = false;
+  private voice: { id: string; language?: string } = { id: '' };
   private usage: LlmUsage | null = null;
 
   constructor(private readonly s: ResponseSetup) {}
@@ -111,8 +120,10 @@ export class ResponseRun {
     const chunker = new SentenceChunker();
     let finishReason: 'stop' | 'length' | 'tool_calls' = 'stop';
     try {
-      const request = await this.s.request();
+      const prepared = await this.s.prepare();
       if (this.finished) return;
+      this.voice = { id: prepared.ttsVoice, language: prepared.language };
+      const { request } = prepared;
       for await (const ev of this.s.stages.llm.generate(request, signal)) {
         if (this.finished) return;
         if (ev.type === 'text') {
@@ -158,7 +169,7 @@ export class ResponseRun {
   private async speak(slot: MessageSlot, pieces: Channel<string>, signal: AbortSignal): Promise<void> {
     const spec = audioSpecOf(this.s.format);
     try {
-      const opts = { audio: spec, voice: this.s.ttsVoice, speed: this.s.speed };
+      const opts = { audio: spec, voice: this.voice.id, speed: this.s.speed, language: this.voice.language };
       for await (const chunk of this.s.stages.tts.synthesize(pieces, opts, signal)) {
         if (this.finished) return;
         if (chunk.words) slot.words.push(...chunk.words);

@@ -20,7 +20,7 @@ export interface HarnessOptions {
   kind?: 'realtime' | 'transcription';
   llm?: LlmScript;
   tts?: Partial<ToneTtsOptions>;
-  stt?: string[];
+  stt?: (string | { text: string; language: string })[];
   sttDelayMs?: number;
   limits?: Partial<SessionLimits>;
   /** Start the session (send `session.created`) right away. Default true. */
@@ -69,7 +69,7 @@ export class Harness {
         turnDetection: 'server_vad',
       },
       modelOpen: o.model === null,
-      resolveVoice: (v) => v,
+      resolveVoice: (v, language) => (language ? `${v}@${language}` : v),
       log: () => {},
       observer: (e) => {
         this.events.push(e);

@@ -397,11 +397,17 @@ describe('error codes: one error, right fields, nothing else changes', () => {
 
   it('server_error when a handler throws; the session keeps working', async () => {
     const h = new Harness();
-    (h.session as unknown as { o: { resolveVoice: () => string } }).o.resolveVoice = () => {
+    const conversation = (h.session as unknown as { conversation: { insert: unknown } }).conversation;
+    const insert = conversation.insert;
+    conversation.insert = () => {
       throw new Error('boom');
     };
-    h.send({ type: 'response.create', event_id: 's1' });
+    h.send({ ...userText('x'), event_id: 's1' });
     expect(h.lastError()).toMatchObject({ code: 'server_error', type: 'server_error', event_id: 's1' });
+    conversation.insert = insert;
+    const mark = h.events.length;
+    h.send({ type: 'response.create', response: { output_modalities: ['text'] } });
+    expect((await h.waitFor('response.done', mark)).type).toBe('response.done');
   });
 
   it('provider_error: a failing LLM ends the response failed, not the session', async () => {

@@ -11,7 +11,8 @@ export class ScriptedStt implements SttStage {
   private next = 0;
 
   constructor(
-    private readonly script: readonly string[] = [],
+    /** Transcripts in order; an entry may also name the language the STT reports. */
+    private readonly script: readonly (string | { text: string; language: string })[] = [],
     private readonly finalDelayMs = 0,
   ) {}
 
@@ -28,9 +29,9 @@ export class ScriptedStt implements SttStage {
     if (this.finalDelayMs > 0) await sleep(this.finalDelayMs, signal);
     if (signal.aborted) return;
     const bytesPerMs = (opts.audio.sampleRate / 1000) * (opts.audio.encoding === 'pcm16' ? 2 : 1);
-    const text = this.script[this.next] ?? `[${Math.round(bytes / bytesPerMs)} ms of audio]`;
+    const line = this.script[this.next] ?? `[${Math.round(bytes / bytesPerMs)} ms of audio]`;
     this.next++;
-    yield { type: 'final', text };
+    yield typeof line === 'string' ? { type: 'final', text: line } : { type: 'final', ...line };
     yield { type: 'utterance_end' };
   }
 }
