@@ -140,6 +140,8 @@ export interface Stages {
   llm: LlmStage;
   tts: TtsStage;
   stt: SttStage;
+  /** Server-side turn detection; without it, sessions with `turn_detection` set are told so. */
+  vad?: VadStage;
   /** Releases what the stages hold for the session (sockets); called once when it ends. */
   close?(): void;
 }

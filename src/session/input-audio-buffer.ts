@@ -1,13 +1,25 @@
-/** The uncommitted input audio of a session, bounded in duration. */
+/**
+ * The uncommitted input audio of a session, bounded in duration, placed on the session's input
+ * timeline (milliseconds of audio appended since the session began, across format changes), so
+ * server VAD can cut a turn out of it by time.
+ */
 
 /** Appended audio chunks in the session's input format. */
 export class InputAudioBuffer {
   private chunks: Uint8Array[] = [];
   private bytes = 0;
+  /** Timeline position of the first buffered byte, in bytes of the current format since `baseMs`. */
+  private startByte = 0;
+  /** Bytes appended since the current format began. */
+  private appended = 0;
+  /** Timeline position where the current format began. */
+  private baseMs = 0;
 
   constructor(
     private bytesPerMs: number,
     private readonly maxMs: number,
+    /** Bytes per sample: cuts fall on sample boundaries. */
+    private sampleBytes: number,
   ) {}
 
   /** Buffered duration. */
@@ -20,12 +32,23 @@ export class InputAudioBuffer {
     return this.bytes;
   }
 
+  /** Timeline position of the end of the appended audio. */
+  get endMs(): number {
+    return this.baseMs + this.appended / this.bytesPerMs;
+  }
+
+  /** Timeline position of the first buffered byte. */
+  get startMs(): number {
+    return this.baseMs + this.startByte / this.bytesPerMs;
+  }
+
   /** Adds a chunk; false (and nothing added) when it would pass the limit. */
   append(chunk: Uint8Array): boolean {
     if ((this.bytes + chunk.byteLength) / this.bytesPerMs > this.maxMs) return false;
     if (chunk.byteLength === 0) return true;
     this.chunks.push(chunk);
     this.bytes += chunk.byteLength;
+    this.appended += chunk.byteLength;
     return true;
   }
 
@@ -33,14 +56,67 @@ export class InputAudioBuffer {
   take(): Uint8Array[] {
     const out = this.chunks;
     this.chunks = [];
+    this.startByte += this.bytes;
     this.bytes = 0;
     return out;
   }
 
-  /** Empties the buffer; a new input format takes effect here. */
-  clear(bytesPerMs = this.bytesPerMs): void {
-    this.chunks = [];
-    this.bytes = 0;
-    this.bytesPerMs = bytesPerMs;
+  /** Empties the buffer; a new input format (its bytes per ms and sample size) takes effect here. */
+  clear(bytesPerMs = this.bytesPerMs, sampleBytes = this.sampleBytes): void {
+    this.drop(this.bytes);
+    if (bytesPerMs !== this.bytesPerMs) {
+      this.baseMs = this.endMs;
+      this.appended = 0;
+      this.startByte = 0;
+      this.bytesPerMs = bytesPerMs;
+      this.sampleBytes = sampleBytes;
+    }
+  }
+
+  /** Drops the audio before timeline position `ms`. */
+  dropBefore(ms: number): void {
+    this.drop(Math.min(this.bytes, Math.max(0, this.byteAt(ms) - this.startByte)));
+  }
+
+  /** Copies the audio from timeline position `ms` to the end. */
+  copyFrom(ms: number): Uint8Array {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.min(all.byteLength, Math.max(0, this.byteAt(ms) - this.startByte)));
+  }
+
+  /** Takes the audio between two timeline positions and drops everything before the second. */
+  takeRange(fromMs: number, toMs: number): Uint8Array {
+    const all = Buffer.concat(this.chunks);
+    const from = Math.min(all.byteLength, Math.max(0, this.byteAt(fromMs) - this.startByte));
+    const to = Math.min(all.byteLength, Math.max(from, this.byteAt(toMs) - this.startByte));
+    const out = all.subarray(from, to);
+    this.chunks = to < all.byteLength ? [all.subarray(to)] : [];
+    this.startByte += to;
+    this.bytes -= to;
+    return out;
+  }
+
+  private drop(count: number): void {
+    if (count <= 0) return;
+    // Called on every append while VAD trims the idle buffer: whole chunks go, no copying.
+    let left = count;
+    while (left > 0 && this.chunks.length > 0) {
+      const first = this.chunks[0]!;
+      if (first.byteLength <= left) {
+        this.chunks.shift();
+        left -= first.byteLength;
+      } else {
+        this.chunks[0] = first.subarray(left);
+        left = 0;
+      }
+    }
+    this.startByte += count;
+    this.bytes -= count;
+  }
+
+  /** The byte offset (since the format began) of a timeline position, on a sample boundary. */
+  private byteAt(ms: number): number {
+    const raw = Math.round((ms - this.baseMs) * this.bytesPerMs);
+    return Math.floor(raw / this.sampleBytes) * this.sampleBytes;
   }
 }

@@ -9,8 +9,10 @@ import type {
   ClientEventOf,
   Dialect,
   DialectCodec,
+  EffectiveTurnDetection,
   ErrorCode,
   RealtimeSessionObject,
+  ResponseParams,
   ServerEvent,
   SessionObject,
 } from '../../protocol/realtime/index.js';
@@ -35,6 +37,10 @@ import {
 } from './session-config.js';
 import type { SessionDefaults } from './session-config.js';
 import { transcribeItem } from './transcriber.js';
+import { ServerVad } from './server-vad.js';
+import { Channel } from '../util/channel.js';
+import type { AudioFormatType } from '../audio/formats.js';
+import { DEFAULT_PREFIX_PADDING_MS, turnDetectorConfigFor } from '../pipeline/turn-detector.js';
 import { truncateItem } from './truncate.js';
 
 /** One inbound WebSocket message as the session queues it. */
@@ -44,6 +50,14 @@ interface Inbound {
   /** Set for a message dropped unread for its size. */
   tooLargeBytes?: number;
 }
+
+/**
+ * How far behind the appended audio the VAD's speech-start decision may come (minimum speech
+ * length, batching, the resampler's lookahead): idle audio this recent is kept for the turn.
+ */
+const VAD_DECISION_SLACK_MS = 2_000;
+/** Audio chunks queued for a turn's streaming transcription (about 10 s of 20 ms appends). */
+const MAX_TURN_STT_CHUNKS = 500;
 
 /** Minimum audio a commit needs (OpenAI: "Expected at least 100ms of audio"). */
 export const MIN_COMMIT_MS = 100;
@@ -92,6 +106,12 @@ export class RealtimeSession {
   private audioSent = false;
   private modelOpen: boolean;
   private vadWarned = false;
+  private vad: ServerVad | null = null;
+  /** Identifies the turn detection the running VAD was built for. */
+  private vadKey: string | null = null;
+  /** The turn server VAD is hearing now. */
+  private turn: { entry: Entry; startMs: number; stt: Channel<Uint8Array>; announced: () => void } | null =
+    null;
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: SessionOptions) {
@@ -106,6 +126,7 @@ export class RealtimeSession {
     this.input = new InputAudioBuffer(
       bytesPerMs(this.session.audio.input.format.type),
       o.limits.maxInputAudioBufferMs,
+      sampleBytesOf(this.session.audio.input.format.type),
     );
     this.modelOpen = o.modelOpen;
   }
@@ -120,6 +141,7 @@ export class RealtimeSession {
     if (this.started || this.closed) return;
     this.started = true;
     this.writer.emit({ type: 'session.created', session: this.session });
+    this.syncVad();
     this.expiryTimer = setTimeout(() => this.expire(), this.o.limits.maxSessionDurationMs);
     this.expiryTimer.unref();
     for (const message of this.pending.splice(0)) this.dispatch(message);
@@ -154,6 +176,8 @@ export class RealtimeSession {
     this.abort.abort();
     for (const run of this.active) run.cancel('client_cancelled');
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.vad?.close();
+    this.endTurn();
     this.o.stages.close?.();
   }
 
@@ -194,6 +218,7 @@ export class RealtimeSession {
         return this.onCommit(event);
       case 'input_audio_buffer.clear':
         this.input.clear();
+        this.endTurn();
         this.writer.emit({ type: 'input_audio_buffer.cleared' });
         return;
       case 'conversation.item.create':
@@ -243,7 +268,11 @@ export class RealtimeSession {
     if (event.session.type === 'realtime' && event.session.model !== undefined) this.modelOpen = false;
     this.session = result.session;
     // Buffered audio is in the old format; keeping it would mix encodings in one item.
-    if (formatChanged) this.input.clear(bytesPerMs(this.session.audio.input.format.type));
+    if (formatChanged) {
+      const type = this.session.audio.input.format.type;
+      this.input.clear(bytesPerMs(type), sampleBytesOf(type));
+    }
+    this.syncVad();
   }
 
   private onAppend(event: ClientEventOf<'input_audio_buffer.append'>): void {
@@ -265,11 +294,21 @@ export class RealtimeSession {
         `The input audio buffer holds at most ${this.o.limits.maxInputAudioBufferMs} ms; commit or clear it first.`,
       );
     }
-    if (this.session.audio.input.turn_detection && !this.vadWarned) {
-      // Server-side turn detection is not built yet: say so once rather than stay silent.
-      this.vadWarned = true;
-      this.fail('turn_detection_unavailable', event.event_id, 'session.audio.input.turn_detection');
+    const turnDetection = this.session.audio.input.turn_detection;
+    if (!turnDetection) return;
+    if (!this.vad) {
+      if (!this.vadWarned) {
+        // No VAD stage in this build: say so once rather than stay silent.
+        this.vadWarned = true;
+        this.fail('turn_detection_unavailable', event.event_id, 'session.audio.input.turn_detection');
+      }
+      return;
     }
+    this.vad.push(bytes);
+    if (this.turn) this.turn.stt.push(bytes);
+    // Between turns only the audio a coming turn may claim is kept: its prefix padding, plus how
+    // far behind the VAD's decisions may run.
+    else this.input.dropBefore(this.input.endMs - prefixPaddingOf(turnDetection) - VAD_DECISION_SLACK_MS);
   }
 
   private onCommit(event: ClientEventOf<'input_audio_buffer.commit'>): void {
@@ -284,27 +323,119 @@ export class RealtimeSession {
     }
     if (!this.conversation.hasRoom())
       return this.fail('conversation_item_limit_reached', event.event_id, null);
+    this.endTurn();
     const audio = this.input.take();
-    const entry: Entry = {
-      item: {
-        id: newId('item'),
-        object: 'realtime.item',
-        type: 'message',
-        status: 'completed',
-        role: 'user',
-        content: [{ type: 'input_audio', transcript: null }],
-      },
-      extras: { audio, audioBytesPerMs: bytesPerMs(this.session.audio.input.format.type) },
-    };
+    const entry = userAudioEntry(newId('item'));
+    if (this.commitEntry(entry, audio, event.event_id)) this.transcribe(entry, audio);
+  }
+
+  /** Inserts a user audio item and announces it; false (with an error sent) when it does not fit. */
+  private commitEntry(entry: Entry, audio: readonly Uint8Array[], eventId: string | undefined): boolean {
+    const type = this.session.audio.input.format.type;
+    entry.extras.audio = [...audio];
+    entry.extras.audioBytesPerMs = bytesPerMs(type);
     const inserted = this.conversation.insert(entry);
-    if (!inserted.ok) return this.fail(inserted.error, event.event_id, null);
+    if (!inserted.ok) {
+      this.fail(inserted.error, eventId, null);
+      return false;
+    }
     this.writer.emit({
       type: 'input_audio_buffer.committed',
       item_id: entry.item.id,
       previous_item_id: inserted.previousItemId,
     });
     this.announce(entry, inserted.previousItemId);
-    this.transcribe(entry, audio);
+    return true;
+  }
+
+  /** Starts, restarts or stops server VAD to match the session's turn detection and input format. */
+  private syncVad(): void {
+    const td = this.session.audio.input.turn_detection;
+    const vadStage = this.o.stages.vad;
+    const key = td && vadStage ? JSON.stringify([td, this.session.audio.input.format.type]) : null;
+    if (key === this.vadKey) return;
+    this.vad?.close();
+    this.vad = null;
+    this.endTurn();
+    this.vadKey = key;
+    if (!td || !vadStage) return;
+    this.vad = new ServerVad(
+      vadStage,
+      this.session.audio.input.format.type,
+      turnDetectorConfigFor(td),
+      this.input.endMs,
+      {
+        speechStarted: (ms) => this.onSpeechStarted(ms),
+        speechStopped: (ms) => this.onSpeechStopped(ms),
+        failed: (err) => {
+          this.o.log('error', 'turn detection failed', { sessionId: this.id, error: String(err) });
+          this.vad = null;
+          this.vadKey = null;
+          this.writer.error(
+            errorBody('server_error', {
+              message: 'Server turn detection failed; commit the input audio buffer yourself.',
+              param: 'session.audio.input.turn_detection',
+            }),
+          );
+        },
+      },
+    );
+  }
+
+  private onSpeechStarted(audioStartMs: number): void {
+    if (this.turn || this.closed) return;
+    const td = this.session.audio.input.turn_detection;
+    const entry = userAudioEntry(newId('item'));
+    let announced!: () => void;
+    const ready = new Promise<void>((resolve) => (announced = resolve));
+    const stt = new Channel<Uint8Array>(MAX_TURN_STT_CHUNKS);
+    this.turn = { entry, startMs: audioStartMs, stt, announced };
+    this.writer.emit({
+      type: 'input_audio_buffer.speech_started',
+      item_id: entry.item.id,
+      audio_start_ms: Math.round(audioStartMs),
+    });
+    if (td?.interrupt_response) this.activeDefault()?.cancel('turn_detected');
+    // Transcription starts with the turn: the audio so far (prefix padding included), then the
+    // rest as it is appended, so the transcript is nearly ready when the turn ends.
+    stt.push(this.input.copyFrom(audioStartMs));
+    entry.extras.transcriptReady = transcribeItem({
+      entry,
+      audio: stt,
+      announced: ready,
+      format: this.session.audio.input.format,
+      transcription: this.session.audio.input.transcription,
+      stt: this.o.stages.stt,
+      writer: this.writer,
+      signal: this.abort.signal,
+      log: (msg, fields) => this.o.log('warn', msg, { sessionId: this.id, ...fields }),
+    });
+  }
+
+  private onSpeechStopped(audioEndMs: number): void {
+    const turn = this.turn;
+    if (!turn || this.closed) return;
+    this.turn = null;
+    turn.stt.close();
+    this.writer.emit({
+      type: 'input_audio_buffer.speech_stopped',
+      item_id: turn.entry.item.id,
+      audio_end_ms: Math.round(audioEndMs),
+    });
+    const audio = this.input.takeRange(turn.startMs, audioEndMs);
+    if (!this.commitEntry(turn.entry, [audio], undefined)) return;
+    turn.announced();
+    const td = this.session.audio.input.turn_detection;
+    if (td?.create_response && this.session.type === 'realtime' && !this.activeDefault())
+      this.createResponse({}, undefined);
+  }
+
+  /** Drops a turn in progress (buffer cleared, manual commit, VAD restarted). */
+  private endTurn(): void {
+    if (!this.turn) return;
+    this.turn.stt.close();
+    this.turn.announced();
+    this.turn = null;
   }
 
   private transcribe(entry: Entry, audio: readonly Uint8Array[], announce = true): void {
@@ -398,7 +529,11 @@ export class RealtimeSession {
   }
 
   private onResponseCreate(event: ClientEventOf<'response.create'>): void {
-    const eventId = event.event_id;
+    this.createResponse(event.response ?? {}, event.event_id);
+  }
+
+  /** Starts a response for a client's `response.create` or for a turn server VAD detected. */
+  private createResponse(params: ResponseParams, eventId: string | undefined): void {
     if (this.session.type !== 'realtime') {
       return this.fail(
         'invalid_request',
@@ -408,7 +543,6 @@ export class RealtimeSession {
       );
     }
     const session: RealtimeSessionObject = this.session;
-    const params = event.response ?? {};
     const outOfBand = params.conversation === 'none';
     const current = this.activeDefault();
     if (!outOfBand && current) {
@@ -572,4 +706,27 @@ function replyLanguage(context: readonly Entry[], configured: string | undefined
     }
   }
   return configured;
+}
+
+/** A user item for committed audio; its transcript is filled in later. */
+function userAudioEntry(id: string): Entry {
+  return {
+    item: {
+      id,
+      object: 'realtime.item',
+      type: 'message',
+      status: 'completed',
+      role: 'user',
+      content: [{ type: 'input_audio', transcript: null }],
+    },
+    extras: {},
+  };
+}
+
+function sampleBytesOf(type: AudioFormatType): number {
+  return type === 'audio/pcm' ? 2 : 1;
+}
+
+function prefixPaddingOf(td: EffectiveTurnDetection): number {
+  return td.type === 'server_vad' ? td.prefix_padding_ms : DEFAULT_PREFIX_PADDING_MS;
 }

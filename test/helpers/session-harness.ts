@@ -9,6 +9,7 @@ import type { LlmScript } from '../../src/providers/fake/scripted-llm.js';
 import { ScriptedStt } from '../../src/providers/fake/scripted-stt.js';
 import { ToneTts } from '../../src/providers/fake/tone-tts.js';
 import type { ToneTtsOptions } from '../../src/providers/fake/tone-tts.js';
+import type { VadStage } from '../../src/providers/types.js';
 import { DEFAULT_SESSION_LIMITS } from '../../src/session/limits.js';
 import type { SessionLimits } from '../../src/session/limits.js';
 import { RealtimeSession } from '../../src/session/realtime-session.js';
@@ -23,6 +24,8 @@ export interface HarnessOptions {
   stt?: (string | { text: string; language: string })[];
   sttDelayMs?: number;
   limits?: Partial<SessionLimits>;
+  /** A VAD stage (server turn detection); none by default. */
+  vad?: VadStage;
   /** Start the session (send `session.created`) right away. Default true. */
   start?: boolean;
   model?: string | null;
@@ -58,7 +61,12 @@ export class Harness {
       },
       dialect: o.dialect ?? 'ga',
       kind: o.kind ?? 'realtime',
-      stages: { llm: this.llm, tts: this.tts, stt: new ScriptedStt(o.stt ?? [], o.sttDelayMs ?? 0) },
+      stages: {
+        llm: this.llm,
+        tts: this.tts,
+        stt: new ScriptedStt(o.stt ?? [], o.sttDelayMs ?? 0),
+        vad: o.vad,
+      },
       limits: { ...DEFAULT_SESSION_LIMITS, ...o.limits },
       defaults: {
         id: newId('sess'),

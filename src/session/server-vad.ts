@@ -1,0 +1,102 @@
+/**
+ * Server-side turn detection for one session: appended input audio is decoded, brought to the
+ * VAD's rate (8 kHz G.711 stays native; 24 kHz PCM goes to 16 kHz), scored by the VAD stage and
+ * turned into speech start and stop decisions on the session's audio timeline.
+ */
+import { decodeToPcm16 } from '../audio/formats.js';
+import type { AudioFormatType } from '../audio/formats.js';
+import { StreamingResampler } from '../audio/resampler.js';
+import { TurnDetector } from '../pipeline/turn-detector.js';
+import type { TurnDetectorConfig } from '../pipeline/turn-detector.js';
+import type { VadStage } from '../providers/types.js';
+import { Channel } from '../util/channel.js';
+
+/** Audio chunks waiting for the VAD; past this the VAD is falling behind real time by seconds. */
+const MAX_PENDING_VAD_CHUNKS = 500;
+
+/** What the session hears from turn detection (times on the session's input audio timeline). */
+export interface ServerVadHooks {
+  speechStarted(audioStartMs: number): void;
+  /** Silence began inside speech: the turn may be ending (speculation may start). */
+  silenceStarted?(atMs: number): void;
+  /** Speech came back before the silence was long enough: the turn goes on. */
+  speechResumed?(atMs: number): void;
+  speechStopped(audioEndMs: number): void;
+  failed(err: unknown): void;
+}
+
+/** One session's VAD stream and turn detector. */
+export class ServerVad {
+  private readonly input = new Channel<Int16Array>(MAX_PENDING_VAD_CHUNKS);
+  private readonly resampler: StreamingResampler | null;
+  private readonly controller = new AbortController();
+  private readonly detector: TurnDetector;
+  private readonly vadRate: number;
+
+  constructor(
+    vad: VadStage,
+    private readonly format: AudioFormatType,
+    config: TurnDetectorConfig,
+    /** Where this detector's timeline starts on the session's input timeline. */
+    private readonly offsetMs: number,
+    private readonly hooks: ServerVadHooks,
+  ) {
+    const inputRate = format === 'audio/pcm' ? 24_000 : 8_000;
+    this.vadRate = vad.sampleRates.includes(inputRate) ? inputRate : inputRate === 8_000 ? 8_000 : 16_000;
+    this.resampler = inputRate === this.vadRate ? null : new StreamingResampler(inputRate, this.vadRate);
+    this.detector = new TurnDetector(config);
+    void this.run(vad);
+  }
+
+  /** Feeds appended bytes (in the session's input format). */
+  push(bytes: Uint8Array): void {
+    let pcm = decodeToPcm16(this.format, bytes);
+    if (this.resampler) pcm = this.resampler.push(pcm);
+    if (pcm.length === 0) return;
+    try {
+      this.input.push(pcm);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Stops detection; no hook is called afterwards. */
+  close(): void {
+    this.controller.abort();
+    this.input.close();
+  }
+
+  private async run(vad: VadStage): Promise<void> {
+    const signal = this.controller.signal;
+    try {
+      for await (const frame of vad.detect(this.input, { sampleRate: this.vadRate }, signal)) {
+        if (signal.aborted) return;
+        for (const ev of this.detector.push(frame)) {
+          if (signal.aborted) return;
+          switch (ev.type) {
+            case 'speech_started':
+              this.hooks.speechStarted(this.offsetMs + ev.audioStartMs);
+              break;
+            case 'silence_started':
+              this.hooks.silenceStarted?.(this.offsetMs + ev.atMs);
+              break;
+            case 'speech_resumed':
+              this.hooks.speechResumed?.(this.offsetMs + ev.atMs);
+              break;
+            case 'speech_stopped':
+              this.hooks.speechStopped(this.offsetMs + ev.audioEndMs);
+              break;
+          }
+        }
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.controller.signal.aborted) return;
+    this.close();
+    this.hooks.failed(err);
+  }
+}

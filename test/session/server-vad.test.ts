@@ -1,0 +1,189 @@
+/**
+ * Server VAD in the session (shared/realtime-protocol.md 4.2 and 4.4), with an energy VAD so turns
+ * are scripted exactly: speech start and stop on the appended-audio timeline, the commit, the
+ * automatic response, barge-in, and the switches that turn each off.
+ */
+import { describe, expect, it } from 'vitest';
+import { EnergyVad } from '../../src/providers/fake/energy-vad.js';
+import { Harness } from '../helpers/session-harness.js';
+
+/** 24 kHz PCM16: `ms` of a loud tone (speech to the energy VAD) or silence, base64, as 20 ms appends. */
+function audio(ms: number, loud: boolean): string[] {
+  const out: string[] = [];
+  for (let t = 0; t < ms; t += 20) {
+    const pcm = new Int16Array(480);
+    if (loud)
+      for (let i = 0; i < 480; i++) pcm[i] = Math.round(6000 * Math.sin((2 * Math.PI * 220 * i) / 24_000));
+    out.push(Buffer.from(pcm.buffer).toString('base64'));
+  }
+  return out;
+}
+
+function append(h: Harness, chunks: string[]): void {
+  for (const a of chunks) h.send({ type: 'input_audio_buffer.append', audio: a });
+}
+
+const SERVER_VAD = { type: 'server_vad', silence_duration_ms: 300, prefix_padding_ms: 100 };
+
+describe('server VAD turns', () => {
+  it('speech start/stop on the audio timeline, commit, then a response', async () => {
+    const h = new Harness({ vad: new EnergyVad(), stt: ['hello there'] });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        audio: { input: { turn_detection: SERVER_VAD } },
+      },
+    });
+    const mark = h.events.length;
+    append(h, [...audio(500, false), ...audio(800, true), ...audio(600, false)]);
+    const done = await h.waitFor('response.done', mark);
+    const types = h.types(mark).filter((t) => !t.endsWith('.delta'));
+    expect(types.slice(0, 6)).toEqual([
+      'input_audio_buffer.speech_started',
+      'input_audio_buffer.speech_stopped',
+      'input_audio_buffer.committed',
+      'conversation.item.added',
+      'conversation.item.done',
+      'response.created',
+    ]);
+    const started = h.events.find((e) => e.type === 'input_audio_buffer.speech_started') as {
+      audio_start_ms: number;
+      item_id: string;
+    };
+    const stopped = h.events.find((e) => e.type === 'input_audio_buffer.speech_stopped') as {
+      audio_end_ms: number;
+      item_id: string;
+    };
+    // Speech ran from 500 to 1300 ms; start includes 100 ms of prefix padding (32 ms windows).
+    expect(started.audio_start_ms).toBeGreaterThanOrEqual(400 - 32);
+    expect(started.audio_start_ms).toBeLessThanOrEqual(400 + 32);
+    expect(stopped.audio_end_ms).toBeGreaterThanOrEqual(1300 - 32);
+    expect(stopped.audio_end_ms).toBeLessThanOrEqual(1300 + 300 + 32);
+    expect(stopped.item_id).toBe(started.item_id);
+    expect(done).toMatchObject({
+      response: { status: 'completed', output: [{ content: [{ text: 'You said: hello there.' }] }] },
+    });
+    // The committed item holds the turn's audio: from audio_start_ms to audio_end_ms.
+    h.send({ type: 'conversation.item.retrieve', item_id: started.item_id });
+    const item = (h.events.at(-1) as { item: { content: { audio: string }[] } }).item;
+    const ms = Buffer.from(item.content[0]!.audio, 'base64').byteLength / 48;
+    expect(Math.abs(ms - (stopped.audio_end_ms - started.audio_start_ms))).toBeLessThanOrEqual(1);
+    expect(h.invalidEvents()).toEqual([]);
+  });
+
+  it('create_response false: the turn is committed and nothing more', async () => {
+    const h = new Harness({ vad: new EnergyVad() });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        audio: { input: { turn_detection: { ...SERVER_VAD, create_response: false } } },
+      },
+    });
+    const mark = h.events.length;
+    append(h, [...audio(300, false), ...audio(400, true), ...audio(500, false)]);
+    await h.waitFor('conversation.item.done', mark);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.types(mark)).not.toContain('response.created');
+  });
+
+  it('barge-in: speech during a response cancels it with turn_detected, parts closed first', async () => {
+    const h = new Harness({
+      vad: new EnergyVad(),
+      llm: () => [
+        { type: 'text', delta: 'A long answer. ' },
+        { type: 'wait', ms: 10_000 },
+      ],
+    });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: SERVER_VAD } } },
+    });
+    h.send({ type: 'response.create' });
+    await h.waitFor('response.output_audio.delta');
+    const mark = h.events.length;
+    append(h, audio(300, true));
+    const done = await h.waitFor('response.done', mark);
+    expect(done).toMatchObject({
+      response: { status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' } },
+    });
+    const types = h.types(mark).filter((t) => !t.endsWith('.delta'));
+    expect(types).toEqual([
+      'input_audio_buffer.speech_started',
+      'response.output_audio.done',
+      'response.output_audio_transcript.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'conversation.item.done',
+      'response.done',
+    ]);
+  });
+
+  it('interrupt_response false: speech does not cancel the response', async () => {
+    const h = new Harness({
+      vad: new EnergyVad(),
+      llm: () => [
+        { type: 'text', delta: 'Answer. ' },
+        { type: 'wait', ms: 300 },
+        { type: 'text', delta: 'More.' },
+      ],
+    });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        audio: {
+          input: { turn_detection: { ...SERVER_VAD, interrupt_response: false, create_response: false } },
+        },
+      },
+    });
+    h.send({ type: 'response.create' });
+    await h.waitFor('response.output_audio.delta');
+    append(h, audio(300, true));
+    const done = await h.waitFor('response.done');
+    expect(done).toMatchObject({ response: { status: 'completed' } });
+  });
+
+  it('turn_detection null stops detection: appends only buffer', async () => {
+    const h = new Harness({ vad: new EnergyVad() });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: null } } },
+    });
+    const mark = h.events.length;
+    append(h, [...audio(300, true), ...audio(500, false)]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.types(mark)).toEqual([]);
+  });
+
+  it('G.711 input: detection runs on 8 kHz audio natively', async () => {
+    const h = new Harness({ vad: new EnergyVad(), stt: ['by phone'] });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        audio: { input: { format: { type: 'audio/pcmu' }, turn_detection: SERVER_VAD } },
+      },
+    });
+    const { encodeMulaw } = await import('../../src/audio/g711.js');
+    const chunk = (loud: boolean) => {
+      const pcm = new Int16Array(160);
+      if (loud)
+        for (let i = 0; i < 160; i++) pcm[i] = Math.round(6000 * Math.sin((2 * Math.PI * 220 * i) / 8000));
+      return Buffer.from(encodeMulaw(pcm)).toString('base64');
+    };
+    for (let i = 0; i < 15; i++) h.send({ type: 'input_audio_buffer.append', audio: chunk(false) });
+    for (let i = 0; i < 30; i++) h.send({ type: 'input_audio_buffer.append', audio: chunk(true) });
+    for (let i = 0; i < 30; i++) h.send({ type: 'input_audio_buffer.append', audio: chunk(false) });
+    const done = await h.waitFor('response.done');
+    expect(done).toMatchObject({ response: { output: [{ content: [{ text: 'You said: by phone.' }] }] } });
+    const started = h.events.find((e) => e.type === 'input_audio_buffer.speech_started') as {
+      audio_start_ms: number;
+    };
+    expect(started.audio_start_ms).toBeGreaterThanOrEqual(300 - 100 - 32);
+    expect(started.audio_start_ms).toBeLessThanOrEqual(300 - 100 + 32);
+  });
+});
