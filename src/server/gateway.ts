@@ -15,6 +15,7 @@ import type { ErrorCode, ServerEvent } from '../../protocol/realtime/index.js';
 import type { GatewayConfig } from '../config.js';
 import type { Stages } from '../providers/types.js';
 import { RealtimeSession } from '../session/realtime-session.js';
+import type { TurnLatency } from '../session/realtime-session.js';
 import { newId } from '../util/ids.js';
 import type { Logger } from '../util/log.js';
 import { KeyChecker } from './auth.js';
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   resolveVoice?: (voice: string, language: string | undefined) => string;
   /** Sees every server event of every session (tests, metrics). */
   observer?: (sessionId: string, event: ServerEvent) => void;
+  /** Told where the time went in each server-VAD turn (benchmarks, metrics). */
+  onTurnLatency?: (sessionId: string, latency: TurnLatency) => void;
 }
 
 /** A running gateway. */
@@ -95,6 +98,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         resolveVoice: deps.resolveVoice ?? ((v) => v),
         log: (level, msg, fields) => log[level](msg, fields),
         observer: deps.observer && ((e) => deps.observer?.(session.id, e)),
+        onTurnLatency: deps.onTurnLatency && ((l) => deps.onTurnLatency?.(sessionId, l)),
       });
       sessions.set(ws, session);
       log.info('session opened', { sessionId: session.id, dialect: decision.dialect, kind: decision.kind });

@@ -29,6 +29,7 @@ import { entryFromClientItem } from './item-input.js';
 import type { SessionLimits } from './limits.js';
 import { buildLlmRequest } from './llm-context.js';
 import { ResponseRun } from './response-run.js';
+import type { ResponseTimings } from './response-run.js';
 import {
   applySessionUpdate,
   checkTools,
@@ -59,6 +60,9 @@ const VAD_DECISION_SLACK_MS = 2_000;
 /** Audio chunks queued for a turn's streaming transcription (about 10 s of 20 ms appends). */
 const MAX_TURN_STT_CHUNKS = 500;
 
+/** Appends remembered for latency measurement (20 s of 20 ms appends). */
+const MAX_APPEND_TIMES = 1_000;
+
 /** Minimum audio a commit needs (OpenAI: "Expected at least 100ms of audio"). */
 export const MIN_COMMIT_MS = 100;
 /** WebSocket close code when the session reaches its maximum duration (going away). */
@@ -87,6 +91,23 @@ export interface SessionOptions {
   log: SessionLog;
   /** Sees every server event in GA form (tests, metrics). */
   observer?: (event: ServerEvent) => void;
+  /** Told how long each server-VAD turn took from the end of speech to the first audio. */
+  onTurnLatency?: (latency: TurnLatency) => void;
+}
+
+/** Where the time went from the end of the user's speech to the first audio delta, in ms. */
+export interface TurnLatency {
+  endOfSpeechToFirstAudioMs: number;
+  /** End of speech (real time) to the VAD's decision that the turn ended. */
+  vadWaitMs: number;
+  /** VAD decision to the transcript being final (0 when it was ready first). */
+  sttFinalMs: number;
+  llmFirstTokenMs: number;
+  /** First token to the first whole sentence sent to the TTS. */
+  sentenceWaitMs: number;
+  ttsFirstAudioMs: number;
+  /** What is left: the gateway's own time. */
+  gatewayOverheadMs: number;
 }
 
 /** A Realtime session bound to one connection. */
@@ -106,6 +127,9 @@ export class RealtimeSession {
   private audioSent = false;
   private modelOpen: boolean;
   private vadWarned = false;
+  /** When recent appends arrived (timeline end, wall clock): where a turn's speech ended in real time. */
+  private readonly appendTimes: { endMs: number; at: number }[] = [];
+  private readonly latencyOf = new Map<ResponseRun, () => TurnLatency>();
   private vad: ServerVad | null = null;
   /** Identifies the turn detection the running VAD was built for. */
   private vadKey: string | null = null;
@@ -251,8 +275,14 @@ export class RealtimeSession {
     }
   }
 
-  private fail(code: ErrorCode, eventId: string | undefined, param: string | null, message?: string): void {
+  private fail(
+    code: ErrorCode,
+    eventId: string | undefined,
+    param: string | null,
+    message?: string,
+  ): undefined {
     this.writer.error(errorBody(code, { eventId: eventId ?? null, param, message }));
+    return undefined;
   }
 
   private onSessionUpdate(event: ClientEventOf<'session.update'>): void {
@@ -305,6 +335,8 @@ export class RealtimeSession {
       return;
     }
     this.vad.push(bytes);
+    this.appendTimes.push({ endMs: this.input.endMs, at: performance.now() });
+    if (this.appendTimes.length > MAX_APPEND_TIMES) this.appendTimes.shift();
     if (this.turn) this.turn.stt.push(bytes);
     // Between turns only the audio a coming turn may claim is kept: its prefix padding, plus how
     // far behind the VAD's decisions may run.
@@ -366,7 +398,7 @@ export class RealtimeSession {
       this.input.endMs,
       {
         speechStarted: (ms) => this.onSpeechStarted(ms),
-        speechStopped: (ms) => this.onSpeechStopped(ms),
+        speechStopped: (ms, speechEndMs) => this.onSpeechStopped(ms, speechEndMs),
         failed: (err) => {
           this.o.log('error', 'turn detection failed', { sessionId: this.id, error: String(err) });
           this.vad = null;
@@ -412,10 +444,12 @@ export class RealtimeSession {
     });
   }
 
-  private onSpeechStopped(audioEndMs: number): void {
+  private onSpeechStopped(audioEndMs: number, speechEndMs: number): void {
     const turn = this.turn;
     if (!turn || this.closed) return;
     this.turn = null;
+    const decidedAt = performance.now();
+    const speechEndAt = this.appendTimes.find((a) => a.endMs >= speechEndMs)?.at ?? decidedAt;
     turn.stt.close();
     this.writer.emit({
       type: 'input_audio_buffer.speech_stopped',
@@ -426,8 +460,11 @@ export class RealtimeSession {
     if (!this.commitEntry(turn.entry, [audio], undefined)) return;
     turn.announced();
     const td = this.session.audio.input.turn_detection;
-    if (td?.create_response && this.session.type === 'realtime' && !this.activeDefault())
-      this.createResponse({}, undefined);
+    if (!td?.create_response || this.session.type !== 'realtime' || this.activeDefault()) return;
+    let transcriptAt = decidedAt;
+    void turn.entry.extras.transcriptReady?.then(() => (transcriptAt = performance.now()));
+    const run = this.createResponse({}, undefined);
+    if (run) this.latencyOf.set(run, () => turnLatency(speechEndAt, decidedAt, transcriptAt, run.timings));
   }
 
   /** Drops a turn in progress (buffer cleared, manual commit, VAD restarted). */
@@ -533,7 +570,7 @@ export class RealtimeSession {
   }
 
   /** Starts a response for a client's `response.create` or for a turn server VAD detected. */
-  private createResponse(params: ResponseParams, eventId: string | undefined): void {
+  private createResponse(params: ResponseParams, eventId: string | undefined): ResponseRun | undefined {
     if (this.session.type !== 'realtime') {
       return this.fail(
         'invalid_request',
@@ -618,11 +655,20 @@ export class RealtimeSession {
       onAudio: () => {
         this.audioSent = true;
       },
-      onDone: (r) => this.active.delete(r),
+      onDone: (r) => {
+        this.active.delete(r);
+        const latency = this.latencyOf.get(r)?.();
+        this.latencyOf.delete(r);
+        if (latency && r.timings.firstAudioAt !== undefined) {
+          this.o.log('info', 'turn latency', { sessionId: this.id, responseId: r.id, ...latency });
+          this.o.onTurnLatency?.(latency);
+        }
+      },
       log: (msg, fields) => this.o.log('warn', msg, { sessionId: this.id, ...fields }),
     });
     this.active.add(run);
     run.start();
+    return run;
   }
 
   private async waitForTranscripts(entries: readonly Entry[]): Promise<void> {
@@ -729,4 +775,31 @@ function sampleBytesOf(type: AudioFormatType): number {
 
 function prefixPaddingOf(td: EffectiveTurnDetection): number {
   return td.type === 'server_vad' ? td.prefix_padding_ms : DEFAULT_PREFIX_PADDING_MS;
+}
+
+function turnLatency(
+  speechEndAt: number,
+  decidedAt: number,
+  transcriptAt: number,
+  t: ResponseTimings,
+): TurnLatency {
+  const firstAudioAt = t.firstAudioAt ?? decidedAt;
+  const vadWaitMs = decidedAt - speechEndAt;
+  const sttFinalMs = Math.max(0, transcriptAt - decidedAt);
+  const llmFirstTokenMs = (t.llmFirstTokenAt ?? firstAudioAt) - (t.llmStartAt ?? firstAudioAt);
+  const sentenceWaitMs = (t.ttsFirstPieceAt ?? firstAudioAt) - (t.llmFirstTokenAt ?? firstAudioAt);
+  const ttsFirstAudioMs = firstAudioAt - (t.ttsFirstPieceAt ?? firstAudioAt);
+  const endOfSpeechToFirstAudioMs = firstAudioAt - speechEndAt;
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    endOfSpeechToFirstAudioMs: round(endOfSpeechToFirstAudioMs),
+    vadWaitMs: round(vadWaitMs),
+    sttFinalMs: round(sttFinalMs),
+    llmFirstTokenMs: round(llmFirstTokenMs),
+    sentenceWaitMs: round(sentenceWaitMs),
+    ttsFirstAudioMs: round(ttsFirstAudioMs),
+    gatewayOverheadMs: round(
+      endOfSpeechToFirstAudioMs - vadWaitMs - sttFinalMs - llmFirstTokenMs - sentenceWaitMs - ttsFirstAudioMs,
+    ),
+  };
 }

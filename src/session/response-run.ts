@@ -56,6 +56,16 @@ export interface PreparedResponse {
   language?: string;
 }
 
+/** Moments of one response, in `performance.now()` milliseconds. */
+export interface ResponseTimings {
+  llmStartAt?: number;
+  llmFirstTokenAt?: number;
+  /** The first sentence went to the TTS. */
+  ttsFirstPieceAt?: number;
+  /** The first audio delta went to the client. */
+  firstAudioAt?: number;
+}
+
 /** Why a response was cancelled. */
 export type CancelReason = 'client_cancelled' | 'turn_detected';
 
@@ -82,6 +92,8 @@ export class ResponseRun {
   private readonly calls = new Map<number, CallSlot>();
   private message: MessageSlot | null = null;
   private finished = false;
+  /** When each stage began and first delivered (`performance.now()`), for latency logs and benchmarks. */
+  readonly timings: ResponseTimings = {};
   private voice: { id: string; language?: string } = { id: '' };
   private usage: LlmUsage | null = null;
 
@@ -124,8 +136,10 @@ export class ResponseRun {
       if (this.finished) return;
       this.voice = { id: prepared.ttsVoice, language: prepared.language };
       const { request } = prepared;
+      this.timings.llmStartAt = performance.now();
       for await (const ev of this.s.stages.llm.generate(request, signal)) {
         if (this.finished) return;
+        this.timings.llmFirstTokenAt ??= performance.now();
         if (ev.type === 'text') {
           if (!ev.delta) continue;
           const slot = this.openMessage();
@@ -136,7 +150,10 @@ export class ResponseRun {
               pieces = new Channel<string>(MAX_PENDING_TTS_PIECES);
               ttsTask = this.speak(slot, pieces, signal);
             }
-            for (const piece of chunker.push(ev.delta)) await pieces.send(piece);
+            for (const piece of chunker.push(ev.delta)) {
+              this.timings.ttsFirstPieceAt ??= performance.now();
+              await pieces.send(piece);
+            }
           } else {
             this.emitPart(slot, 'response.output_text.delta', ev.delta);
           }
@@ -149,7 +166,10 @@ export class ResponseRun {
       }
       if (pieces) {
         const rest = chunker.flush();
-        if (rest) await pieces.send(rest);
+        if (rest) {
+          this.timings.ttsFirstPieceAt ??= performance.now();
+          await pieces.send(rest);
+        }
         pieces.close();
         await ttsTask;
       }
@@ -176,6 +196,7 @@ export class ResponseRun {
         if (chunk.audio.byteLength === 0) continue;
         slot.audio.push(chunk.audio);
         this.s.onAudio();
+        this.timings.firstAudioAt ??= performance.now();
         this.emitPart(slot, 'response.output_audio.delta', encodeBase64(chunk.audio));
       }
     } catch (err) {

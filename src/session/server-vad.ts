@@ -21,7 +21,8 @@ export interface ServerVadHooks {
   silenceStarted?(atMs: number): void;
   /** Speech came back before the silence was long enough: the turn goes on. */
   speechResumed?(atMs: number): void;
-  speechStopped(audioEndMs: number): void;
+  /** `speechEndMs`: where the last speech window ended (the turn's audio runs on to `audioEndMs`). */
+  speechStopped(audioEndMs: number, speechEndMs: number): void;
   failed(err: unknown): void;
 }
 
@@ -84,7 +85,7 @@ export class ServerVad {
               this.hooks.speechResumed?.(this.offsetMs + ev.atMs);
               break;
             case 'speech_stopped':
-              this.hooks.speechStopped(this.offsetMs + ev.audioEndMs);
+              this.hooks.speechStopped(this.offsetMs + ev.audioEndMs, this.offsetMs + ev.speechEndMs);
               break;
           }
         }

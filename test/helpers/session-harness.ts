@@ -13,6 +13,7 @@ import type { VadStage } from '../../src/providers/types.js';
 import { DEFAULT_SESSION_LIMITS } from '../../src/session/limits.js';
 import type { SessionLimits } from '../../src/session/limits.js';
 import { RealtimeSession } from '../../src/session/realtime-session.js';
+import type { TurnLatency } from '../../src/session/realtime-session.js';
 import { newId } from '../../src/util/ids.js';
 
 /** Options of a harness session. */
@@ -26,6 +27,7 @@ export interface HarnessOptions {
   limits?: Partial<SessionLimits>;
   /** A VAD stage (server turn detection); none by default. */
   vad?: VadStage;
+  onTurnLatency?: (latency: TurnLatency) => void;
   /** Start the session (send `session.created`) right away. Default true. */
   start?: boolean;
   model?: string | null;
@@ -79,6 +81,7 @@ export class Harness {
       modelOpen: o.model === null,
       resolveVoice: (v, language) => (language ? `${v}@${language}` : v),
       log: () => {},
+      onTurnLatency: o.onTurnLatency,
       observer: (e) => {
         this.events.push(e);
         for (const w of this.waiters.splice(0)) w();

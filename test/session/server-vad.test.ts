@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EnergyVad } from '../../src/providers/fake/energy-vad.js';
+import type { TurnLatency } from '../../src/session/realtime-session.js';
 import { Harness } from '../helpers/session-harness.js';
 
 /** 24 kHz PCM16: `ms` of a loud tone (speech to the energy VAD) or silence, base64, as 20 ms appends. */
@@ -27,7 +28,12 @@ const SERVER_VAD = { type: 'server_vad', silence_duration_ms: 300, prefix_paddin
 
 describe('server VAD turns', () => {
   it('speech start/stop on the audio timeline, commit, then a response', async () => {
-    const h = new Harness({ vad: new EnergyVad(), stt: ['hello there'] });
+    const latencies: TurnLatency[] = [];
+    const h = new Harness({
+      vad: new EnergyVad(),
+      stt: ['hello there'],
+      onTurnLatency: (l) => latencies.push(l),
+    });
     h.send({
       type: 'session.update',
       session: {
@@ -71,6 +77,30 @@ describe('server VAD turns', () => {
     const ms = Buffer.from(item.content[0]!.audio, 'base64').byteLength / 48;
     expect(Math.abs(ms - (stopped.audio_end_ms - started.audio_start_ms))).toBeLessThanOrEqual(1);
     expect(h.invalidEvents()).toEqual([]);
+    // Text responses have no audio: no latency record. An audio turn is measured below.
+    expect(latencies).toEqual([]);
+  });
+
+  it('measures an audio turn from the end of speech to the first audio delta', async () => {
+    const latencies: TurnLatency[] = [];
+    const h = new Harness({ vad: new EnergyVad(), onTurnLatency: (l) => latencies.push(l) });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: SERVER_VAD } } },
+    });
+    append(h, [...audio(300, false), ...audio(400, true), ...audio(500, false)]);
+    await h.waitFor('response.done');
+    expect(latencies).toHaveLength(1);
+    const l = latencies[0]!;
+    const parts =
+      l.vadWaitMs +
+      l.sttFinalMs +
+      l.llmFirstTokenMs +
+      l.sentenceWaitMs +
+      l.ttsFirstAudioMs +
+      l.gatewayOverheadMs;
+    expect(Math.abs(parts - l.endOfSpeechToFirstAudioMs)).toBeLessThan(0.5);
+    for (const v of Object.values(l)) expect(v).toBeGreaterThanOrEqual(-0.5);
   });
 
   it('create_response false: the turn is committed and nothing more', async () => {
