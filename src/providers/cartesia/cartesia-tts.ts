@@ -67,6 +67,8 @@ export class CartesiaTts implements TtsStage {
   private readonly plain: { host: string; port: number } | null;
   private conn: Connection | null = null;
   private connecting: Promise<Connection> | null = null;
+  private closed = false;
+  private connectAbort: AbortController | null = null;
 
   constructor(options: CartesiaTtsOptions) {
     if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '')
@@ -119,6 +121,8 @@ export class CartesiaTts implements TtsStage {
 
   /** Closes the WebSocket; a later synthesize() opens a new one. */
   close(): void {
+    this.closed = true;
+    this.connectAbort?.abort();
     const conn = this.conn;
     this.conn = null;
     conn?.close();
@@ -131,6 +135,7 @@ export class CartesiaTts implements TtsStage {
   ): AsyncIterable<TtsChunk> {
     if (signal.aborted) return;
     const output_format = outputFormatOf(opts.audio);
+    this.closed = false;
     const conn = await untilAborted(this.connection(), signal);
     if (!conn) return;
     const contextId = randomUUID();
@@ -156,6 +161,11 @@ export class CartesiaTts implements TtsStage {
     } finally {
       stream.close();
       conn.streams.delete(contextId);
+      // A socket that went silent mid-stream would fail every later response too: drop it.
+      if (stream.stalled) {
+        if (this.conn === conn) this.conn = null;
+        conn.close();
+      }
       // Cancel only a context the server still runs, and never through a closed socket.
       if (stream.started && !stream.settled && conn.isOpen) void ctx.cancel();
       void Promise.resolve(input.return?.()).catch(() => undefined);
@@ -212,13 +222,22 @@ export class CartesiaTts implements TtsStage {
   }
 
   private async open(): Promise<Connection> {
-    const conn = await Connection.open({
-      apiKey: this.o.apiKey,
-      httpBaseUrl: this.httpBaseUrl,
-      plain: this.plain,
-      version: this.o.version,
-      connectTimeoutMs: this.o.connectTimeoutMs,
-    });
+    this.connectAbort = new AbortController();
+    const conn = await Connection.open(
+      {
+        apiKey: this.o.apiKey,
+        httpBaseUrl: this.httpBaseUrl,
+        plain: this.plain,
+        version: this.o.version,
+        connectTimeoutMs: this.o.connectTimeoutMs,
+      },
+      this.connectAbort.signal,
+    );
+    // The session ended while the handshake ran: nobody would ever close this socket.
+    if (this.closed) {
+      conn.close();
+      throw new Error('Cartesia adapter closed while connecting');
+    }
     this.conn = conn;
     return conn;
   }

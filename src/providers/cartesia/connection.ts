@@ -58,7 +58,7 @@ export class Connection {
   }
 
   /** Opens a socket; rejects with a clean Error (never the key) when the handshake fails. */
-  static async open(p: ConnectParams): Promise<Connection> {
+  static async open(p: ConnectParams, signal?: AbortSignal): Promise<Connection> {
     const client = new Cartesia({ apiKey: p.apiKey, baseURL: p.httpBaseUrl, maxRetries: 0 });
     const wsOptions: ClientOptions = { handshakeTimeout: p.connectTimeoutMs };
     if (p.version) wsOptions.headers = { 'cartesia-version': p.version };
@@ -66,11 +66,27 @@ export class Connection {
     // The SDK always builds a wss:// URL; this sends it over plain TCP (ws honours createConnection).
     if (plain) wsOptions.createConnection = () => net.connect({ host: plain.host, port: plain.port });
     const conn = new Connection(new sdkWs.TTSWS(client, wsOptions));
+    // Our own deadline: ws's handshakeTimeout does not reach a socket made by createConnection.
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`handshake not completed within ${p.connectTimeoutMs} ms`)),
+        p.connectTimeoutMs,
+      );
+      // The owner closed: the half-open socket goes now, not at the deadline.
+      onAbort = () => reject(new Error('closed while connecting'));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
     try {
-      await conn.ws.connect();
+      await Promise.race([conn.ws.connect(), deadline]);
     } catch (err) {
       conn.close();
       throw new Error(`Cartesia connect failed: ${describe(err)}`);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
     return conn;
   }

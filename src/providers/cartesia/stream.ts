@@ -38,6 +38,8 @@ export class CartesiaStream {
   private closed = false;
   private wake: (() => void) | null = null;
   private stallTimer: NodeJS.Timeout | undefined;
+  /** The stream failed because Cartesia went silent: its socket is not to be trusted again. */
+  stalled = false;
   private audioSeen = false;
   private inputDone = false;
   /** A PCM16 byte left over from a chunk of odd length, so every yielded chunk holds whole samples. */
@@ -181,6 +183,7 @@ export class CartesiaStream {
   private armStall(): void {
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
+      this.stalled = true;
       this.fail(new Error(`Cartesia sent nothing for ${this.stallTimeoutMs} ms while audio was owed`));
     }, this.stallTimeoutMs);
   }
