@@ -13,6 +13,7 @@ import { CartesiaTts } from './providers/cartesia/index.js';
 import { CerebrasLlm } from './providers/cerebras/cerebras-llm.js';
 import { DeepgramStt } from './providers/deepgram/index.js';
 import { GroqLlm } from './providers/groq/groq-llm.js';
+import { SileroVad } from './providers/silero/index.js';
 import { CircuitBreaker } from './providers/llm-fallback/circuit-breaker.js';
 import { FallbackLlm } from './providers/llm-fallback/fallback-llm.js';
 import type { LlmStage, Stages } from './providers/types.js';
@@ -48,11 +49,14 @@ export async function assembleProviders(
   offline: OfflineOptions = {},
 ): Promise<AssembledProviders> {
   const ep = await endpointsFor(p, offline);
+  // One ONNX session for every Realtime session; loading it here makes a broken install fail at start.
+  const vad = await SileroVad.load();
   return {
-    stages: stageFactory(p, ep, log),
+    stages: stageFactory(p, ep, vad, log),
     resolveVoice: voiceResolver(p),
     emulators: ep.emulators,
     close: async () => {
+      await vad.close();
       await ep.emulators?.close();
     },
   };
@@ -86,7 +90,12 @@ function readScript(file: string): string[] {
 }
 
 /** Builds the per-session stage factory; LLM clients and circuit breakers are shared by all sessions. */
-function stageFactory(p: ProvidersConfig, ep: Endpoints, log: Logger): (sessionId: string) => Stages {
+function stageFactory(
+  p: ProvidersConfig,
+  ep: Endpoints,
+  vad: SileroVad,
+  log: Logger,
+): (sessionId: string) => Stages {
   const llm = (name: LlmProviderName): LlmStage => {
     const common = {
       apiKey: ep.key(name),
@@ -134,6 +143,7 @@ function stageFactory(p: ProvidersConfig, ep: Endpoints, log: Logger): (sessionI
         model: p.deepgram.model,
         language: p.deepgram.language,
       }),
+      vad,
       close: () => tts.close(),
     };
   };
