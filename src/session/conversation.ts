@@ -20,6 +20,8 @@ export interface ItemExtras {
   transcript?: string | null;
   /** Settles when the transcript of user audio is known. */
   transcriptReady?: Promise<void>;
+  /** The STT failed on this item's audio: a response to it fails rather than answer nothing. */
+  transcriptFailed?: boolean;
   /** Language the STT detected in user audio (for switching the voice's language). */
   language?: string;
 }

@@ -682,6 +682,14 @@ export class RealtimeSession {
     });
     await Promise.race([Promise.all(pending), timeout]);
     clearTimeout(timer);
+    // Answering words the STT never delivered would answer nothing: the response fails instead,
+    // with a reason, when the user's latest audio has no transcript.
+    const last = [...entries].reverse().find((e) => e.item.type === 'message' && e.item.role === 'user');
+    const audio = last?.item.type === 'message' && last.item.content.some((p) => p.type === 'input_audio');
+    if (last && audio && typeof last.extras.transcript !== 'string' && last.extras.transcriptReady) {
+      throw new Error(`no transcript of the user's audio within ${this.o.limits.transcriptWaitMs} ms`);
+    }
+    if (last?.extras.transcriptFailed) throw new Error("the user's audio could not be transcribed");
   }
 
   private onResponseCancel(event: ClientEventOf<'response.cancel'>): void {

@@ -62,6 +62,7 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
     }
   } catch (err) {
     entry.extras.transcript = '';
+    entry.extras.transcriptFailed = true;
     if (job.signal.aborted) return;
     const message = err instanceof Error ? err.message : String(err);
     job.log('transcription failed', { itemId, error: message });

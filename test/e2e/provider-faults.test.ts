@@ -118,6 +118,26 @@ describe('provider faults through the gateway', () => {
     await c.close();
   });
 
+  it('a Deepgram that refuses the audio: the response fails with a reason instead of answering nothing', async () => {
+    providers.emulators!.deepgram.setFault({ kind: 'refuse_handshake', status: 401 }, 3);
+    const c = await TestClient.connect(url);
+    await c.next('session.created');
+    c.send({
+      type: 'session.update',
+      session: { type: 'realtime', output_modalities: ['text'], audio: { input: { turn_detection: null } } },
+    });
+    await c.next('session.updated');
+    c.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(48 * 300).toString('base64') });
+    c.send({ type: 'input_audio_buffer.commit' });
+    c.send({ type: 'response.create' });
+    const done = await c.next('response.done', () => true, 10_000);
+    expect(done.response).toMatchObject({
+      status: 'failed',
+      status_details: { error: { code: 'provider_error' } },
+    });
+    await c.close();
+  });
+
   it('a Deepgram drop mid-utterance still yields the complete transcript', async () => {
     const e = providers.emulators!;
     const connections = () => (e.deepgram as DeepgramEmulator).connections;
