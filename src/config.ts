@@ -93,7 +93,9 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v ? v : undefined));
+/** WebSocket providers (Deepgram, Cartesia) take ws(s) too; HTTP providers (the LLMs) only http(s). */
 const optionalUrl = optionalString.pipe(z.url({ protocol: /^(https?|wss?)$/ }).optional());
+const optionalHttpUrl = optionalString.pipe(z.url({ protocol: /^https?$/ }).optional());
 
 const EnvSchema = z.object({
   PORT: int(0).max(65_535).default(8000),
@@ -120,16 +122,16 @@ const EnvSchema = z.object({
   DEEPGRAM_MODEL: z.string().min(1).default('nova-3'),
   DEEPGRAM_LANGUAGE: z.string().min(1).default('en'),
   GROQ_API_KEY: optionalString,
-  GROQ_BASE_URL: optionalUrl,
+  GROQ_BASE_URL: optionalHttpUrl,
   GROQ_MODEL: z.string().min(1).default('llama-3.1-8b-instant'),
   GROQ_OPENAI_COMPATIBLE: z.enum(['true', 'false']).default('false'),
   LLM_FIRST_TOKEN_DEADLINE_MS: int(1).default(1_500),
   LLM_INTER_TOKEN_TIMEOUT_MS: int(1).default(5_000),
   CEREBRAS_API_KEY: optionalString,
-  CEREBRAS_BASE_URL: optionalUrl,
+  CEREBRAS_BASE_URL: optionalHttpUrl,
   CEREBRAS_MODEL: z.string().min(1).default('llama3.1-8b'),
   ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_BASE_URL: optionalUrl,
+  ANTHROPIC_BASE_URL: optionalHttpUrl,
   ANTHROPIC_MODEL: z.string().min(1).default('claude-haiku-4-5'),
   LLM_FALLBACK_ORDER: z
     .string()

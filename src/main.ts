@@ -178,7 +178,14 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const p = config.providers;
-  const providers = await assembleProviders(p, log);
+  let providers: AssembledProviders;
+  try {
+    providers = await assembleProviders(p, log);
+  } catch (err) {
+    // An adapter's constructor refused its settings: say which, without a stack trace.
+    process.stderr.write(`Cannot start the providers: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   if (p.mode === 'offline') {
     log.warn(
       'offline mode: no provider keys are set, so every session runs on the built-in emulators on loopback',

@@ -3,6 +3,7 @@
  * key checks, fault injection, and an SSE writer paced by the latency profile. Each provider
  * supplies a `Dialect`: its routes, error shapes and stream frames.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +106,8 @@ export async function startLlmServer(
   const faults = new FaultSlot();
   const state = { requestCount: 0, lastRequest: null as LlmRequest | null };
   const closing = new AbortController();
+  // One listener per open stream: many concurrent sessions are normal, not a leak.
+  setMaxListeners(0, closing.signal);
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
