@@ -75,7 +75,7 @@ export interface ProvidersConfig {
 
 /** Default instructions: short and voice-shaped until the pipeline issue refines them. */
 export const DEFAULT_INSTRUCTIONS =
-  'You are a helpful voice assistant. Answer in two or three short sentences of plain speech, with no markdown or lists.';
+  'You are a helpful voice assistant. Your words are spoken aloud: answer in two or three short sentences of plain speech, with no markdown, lists or emoji. Spell out email addresses, phone numbers, units and symbols the way a person would say them.';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 const list = z

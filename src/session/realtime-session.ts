@@ -435,6 +435,7 @@ export class RealtimeSession {
       entry,
       audio: stt,
       announced: ready,
+      onEndOfUtterance: () => this.vad?.noteEndOfUtterance(),
       format: this.session.audio.input.format,
       transcription: this.session.audio.input.transcription,
       stt: this.o.stages.stt,

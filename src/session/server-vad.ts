@@ -61,6 +61,11 @@ export class ServerVad {
     }
   }
 
+  /** The STT heard the end of an utterance: semantic VAD may end the turn on a short silence. */
+  noteEndOfUtterance(): void {
+    this.detector.noteEndOfUtterance();
+  }
+
   /** Stops detection; no hook is called afterwards. */
   close(): void {
     this.controller.abort();

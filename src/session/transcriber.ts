@@ -18,6 +18,8 @@ export interface TranscribeJob {
   audio: readonly Uint8Array[] | AsyncIterable<Uint8Array>;
   /** Settles once the item was announced (`conversation.item.added`); events wait for it. */
   announced?: Promise<void>;
+  /** Told when the STT reports the end of an utterance (semantic VAD listens). */
+  onEndOfUtterance?: () => void;
   format: AudioFormat;
   /** The session's `audio.input.transcription`; null: transcribe for the LLM only. */
   transcription: Transcription | null;
@@ -46,6 +48,8 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
       prompt: transcription?.prompt,
     };
     for await (const ev of job.stt.transcribe(counted, opts, job.signal)) {
+      if (ev.type === 'utterance_end' || (ev.type === 'final' && /[.?!]\s*$/.test(ev.text)))
+        job.onEndOfUtterance?.();
       if (ev.type !== 'final' || !ev.text) continue;
       if (ev.language) entry.extras.language = ev.language;
       const delta = transcript ? ` ${ev.text}` : ev.text;

@@ -54,6 +54,20 @@ function stream(c: TestClient, bytes: Uint8Array, bytesPer20Ms: number): void {
   }
 }
 
+/** Sends audio as 20 ms appends at the pace it plays. */
+async function streamRealtime(c: TestClient, bytes: Uint8Array, bytesPer20Ms: number): Promise<void> {
+  const t0 = Date.now();
+  for (let i = 0, n = 0; i < bytes.byteLength; i += bytesPer20Ms, n++) {
+    const wait = t0 + n * 20 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    c.send({
+      type: 'input_audio_buffer.append',
+      audio: Buffer.from(bytes.subarray(i, i + bytesPer20Ms)).toString('base64'),
+    });
+  }
+}
+
 function pcm24(samples: Int16Array): Uint8Array {
   return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
 }
@@ -178,6 +192,45 @@ describe('voice pipeline on real speech', () => {
     expect(Buffer.from(item.content[0]!.audio, 'base64').byteLength).toBe(300 * 48);
     stream(c, silence24(1_000), 960);
     await c.close();
+  });
+
+  it('semantic_vad ends the turn soon after the STT hears a finished sentence', async () => {
+    const scripted = await assembleProviders(loadConfig({ LOG_LEVEL: 'silent' }).providers, SILENT_LOGGER, {
+      fast: true,
+      sttScript: ['Hello there.'],
+    });
+    const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent' });
+    const gw = createGateway({
+      config,
+      log: SILENT_LOGGER,
+      stages: scripted.stages,
+      resolveVoice: scripted.resolveVoice,
+    });
+    try {
+      const c = await TestClient.connect((await gw.listen()).url);
+      await c.next('session.created');
+      c.send({
+        type: 'session.update',
+        session: {
+          type: 'realtime',
+          output_modalities: ['text'],
+          audio: { input: { turn_detection: { type: 'semantic_vad', eagerness: 'high' } } },
+        },
+      });
+      await c.next('session.updated');
+      // In real time: the VAD and the STT must hear the audio at the pace a person speaks it.
+      const speech = pcm24(resamplePcm16(loadSpeech('en-hello', 16_000), 16_000, 24_000));
+      const all = new Uint8Array(speech.byteLength + 2_500 * 48);
+      all.set(speech);
+      void streamRealtime(c, all, 960);
+      const stopped = await c.next('input_audio_buffer.speech_stopped', () => true, 10_000);
+      // Speech ends at 1194 ms. Without the end-of-utterance signal, 'high' waits its 2 s maximum.
+      expect((stopped.audio_end_ms as number) - 1194).toBeLessThan(1_200);
+      await c.close();
+    } finally {
+      await gw.close();
+      await scripted.close();
+    }
   });
 
   it('a G.711 μ-law session: 8 kHz in and out, VAD on the native rate', async () => {
