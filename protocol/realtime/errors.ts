@@ -228,9 +228,9 @@ export const ERROR_CODES = {
   turn_detection_unavailable: {
     type: 'invalid_request_error',
     message:
-      'Server-side turn detection is not available in this build yet: set session.audio.input.turn_detection to null and commit the input audio buffer yourself.',
+      'Server-side turn detection is not available: set session.audio.input.turn_detection to null and commit the input audio buffer yourself.',
     retryable: false,
-    doc: 'Sent once, on the first append while `turn_detection` is set, until server VAD lands (issue 4). The audio is still buffered.',
+    doc: 'Sent once, on the first append while `turn_detection` is set, by a gateway assembled without a VAD stage. The audio is still buffered.',
   },
   invalid_request: {
     type: 'invalid_request_error',
