@@ -399,6 +399,7 @@ export class RealtimeSession {
       {
         speechStarted: (ms) => this.onSpeechStarted(ms),
         speechStopped: (ms, speechEndMs) => this.onSpeechStopped(ms, speechEndMs),
+        idleTimeout: (startMs, endMs) => this.onIdleTimeout(startMs, endMs),
         failed: (err) => {
           this.o.log('error', 'turn detection failed', { sessionId: this.id, error: String(err) });
           this.vad = null;
@@ -412,6 +413,8 @@ export class RealtimeSession {
         },
       },
     );
+    // The idle clock runs from the start: a user who never speaks is prompted too.
+    this.vad.armIdle(this.input.endMs);
   }
 
   private onSpeechStarted(audioStartMs: number): void {
@@ -466,6 +469,30 @@ export class RealtimeSession {
     void turn.entry.extras.transcriptReady?.then(() => (transcriptAt = performance.now()));
     const run = this.createResponse({}, undefined);
     if (run) this.latencyOf.set(run, () => turnLatency(speechEndAt, decidedAt, transcriptAt, run.timings));
+  }
+
+  /** `idle_timeout_ms` passed with no speech: commit what was heard and let the model speak. */
+  private onIdleTimeout(audioStartMs: number, audioEndMs: number): void {
+    if (this.turn || this.closed || this.activeDefault() || this.session.type !== 'realtime') return;
+    const entry = userAudioEntry(newId('item'));
+    this.writer.emit({
+      type: 'input_audio_buffer.timeout_triggered',
+      item_id: entry.item.id,
+      audio_start_ms: Math.round(audioStartMs),
+      audio_end_ms: Math.round(audioEndMs),
+    });
+    const audio = this.input.takeRange(audioStartMs, audioEndMs);
+    if (!this.commitEntry(entry, [audio], undefined)) return;
+    // Silence has nothing to transcribe; the LLM sees an empty user turn and speaks up.
+    entry.extras.transcript = '';
+    this.createResponse({}, undefined);
+  }
+
+  /** Starts the idle clock where a finished response's audio will have played out. */
+  private armIdleAfter(run: ResponseRun): void {
+    if (!this.vad || !run.inConversation) return;
+    const played = run.timings.firstAudioAt === undefined ? 0 : performance.now() - run.timings.firstAudioAt;
+    this.vad.armIdle(this.input.endMs + Math.max(0, run.audioMs - played));
   }
 
   /** Drops a turn in progress (buffer cleared, manual commit, VAD restarted). */
@@ -658,6 +685,7 @@ export class RealtimeSession {
       },
       onDone: (r) => {
         this.active.delete(r);
+        this.armIdleAfter(r);
         const latency = this.latencyOf.get(r)?.();
         this.latencyOf.delete(r);
         if (latency && r.timings.firstAudioAt !== undefined) {

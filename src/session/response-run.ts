@@ -104,6 +104,15 @@ export class ResponseRun {
     return this.finished;
   }
 
+  /** Milliseconds of audio this response sent. */
+  get audioMs(): number {
+    const bytes = this.slots.reduce(
+      (n, s) => (s.kind === 'message' ? n + s.audio.reduce((m, c) => m + c.byteLength, 0) : n),
+      0,
+    );
+    return bytes / bytesPerMs(this.s.format.type);
+  }
+
   /** Whether this response produced the item with this id. */
   owns(itemId: string): boolean {
     return this.slots.some((s) => s.item.id === itemId);

@@ -23,6 +23,8 @@ export interface ServerVadHooks {
   speechResumed?(atMs: number): void;
   /** `speechEndMs`: where the last speech window ended (the turn's audio runs on to `audioEndMs`). */
   speechStopped(audioEndMs: number, speechEndMs: number): void;
+  /** `idle_timeout_ms` passed with no speech since the idle clock was armed. */
+  idleTimeout?(audioStartMs: number, audioEndMs: number): void;
   failed(err: unknown): void;
 }
 
@@ -61,6 +63,11 @@ export class ServerVad {
     }
   }
 
+  /** Starts the idle clock at a point of the session's timeline (`idle_timeout_ms`). */
+  armIdle(fromMs: number): void {
+    this.detector.armIdleTimeout(Math.max(0, fromMs - this.offsetMs));
+  }
+
   /** The STT heard the end of an utterance: semantic VAD may end the turn on a short silence. */
   noteEndOfUtterance(): void {
     this.detector.noteEndOfUtterance();
@@ -91,6 +98,9 @@ export class ServerVad {
               break;
             case 'speech_stopped':
               this.hooks.speechStopped(this.offsetMs + ev.audioEndMs, this.offsetMs + ev.speechEndMs);
+              break;
+            case 'idle_timeout':
+              this.hooks.idleTimeout?.(this.offsetMs + ev.audioStartMs, this.offsetMs + ev.audioEndMs);
               break;
           }
         }

@@ -217,3 +217,51 @@ describe('server VAD turns', () => {
     expect(started.audio_start_ms).toBeLessThanOrEqual(300 - 100 + 32);
   });
 });
+
+describe('idle timeout', () => {
+  it('idle_timeout_ms without speech: timeout_triggered, the silence committed, then a response', async () => {
+    const h = new Harness({ vad: new EnergyVad() });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        audio: { input: { turn_detection: { ...SERVER_VAD, idle_timeout_ms: 600 } } },
+      },
+    });
+    const mark = h.events.length;
+    append(h, audio(1_000, false));
+    const done = await h.waitFor('response.done', mark);
+    expect(done).toMatchObject({ response: { status: 'completed' } });
+    const types = h.types(mark).filter((t) => !t.endsWith('.delta'));
+    expect(types.slice(0, 5)).toEqual([
+      'input_audio_buffer.timeout_triggered',
+      'input_audio_buffer.committed',
+      'conversation.item.added',
+      'conversation.item.done',
+      'response.created',
+    ]);
+    const t = h.events.find((e) => e.type === 'input_audio_buffer.timeout_triggered') as {
+      audio_end_ms: number;
+      audio_start_ms: number;
+    };
+    expect(t.audio_end_ms).toBeGreaterThanOrEqual(600);
+    expect(t.audio_end_ms).toBeLessThanOrEqual(700);
+  });
+
+  it('speech before the idle timeout: no timeout', async () => {
+    const h = new Harness({ vad: new EnergyVad() });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        audio: { input: { turn_detection: { ...SERVER_VAD, idle_timeout_ms: 800, create_response: false } } },
+      },
+    });
+    const mark = h.events.length;
+    append(h, [...audio(200, false), ...audio(300, true), ...audio(400, false)]);
+    await h.waitFor('conversation.item.done', mark);
+    expect(h.types(mark)).not.toContain('input_audio_buffer.timeout_triggered');
+  });
+});
