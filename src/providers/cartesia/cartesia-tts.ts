@@ -5,6 +5,7 @@
  * session's own encoding and rate, so nothing is resampled on the hot path.
  */
 import { randomUUID } from 'node:crypto';
+import { untilAborted } from '../../util/abort.js';
 import type { TTSWSContext } from '@cartesia/cartesia-js/resources/tts/ws';
 import type { AudioSpec, TtsChunk, TtsOptions, TtsStage } from '../types.js';
 import { Connection } from './connection.js';
@@ -255,23 +256,4 @@ function outputFormatOf(audio: AudioSpec) {
 /** Cartesia takes ISO 639-1 codes: `en-US` -> `en`. */
 function languageOf(language: string): string {
   return language.toLowerCase().split(/[-_]/)[0] || 'en';
-}
-
-/** Resolves with the promise's value, or null once `signal` aborts (the promise is left to settle). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise<T | null>((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

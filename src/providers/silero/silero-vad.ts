@@ -3,6 +3,7 @@
  * natively at 8 kHz (G.711 audio needs no resampling) and 16 kHz, with the windows of concurrent
  * streams run as one batch (batcher.ts).
  */
+import { untilAborted } from '../../util/abort.js';
 import type { VadFrame, VadStage } from '../types.js';
 import type { BatcherLimits } from './batcher.js';
 import { RateBatcher } from './batcher.js';
@@ -188,23 +189,4 @@ export class SileroVad implements VadStage {
     }
     return b;
   }
-}
-
-/** Resolves with the promise's value, or null once `signal` aborts (the promise is left to settle). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise<T | null>((resolve, reject) => {
-    const onAbort = () => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
