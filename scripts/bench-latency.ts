@@ -73,7 +73,8 @@ const LONG_TEXT =
   'fishermen who sail them every morning. Describe the market by the water and the smell of fresh ' +
   'bread. Then tell me about the lighthouse on the hill and the keeper who lives there alone.';
 /** The session's latency breakdown, total first. */
-const TURN_KEYS: (keyof TurnLatency)[] = [
+type TurnKey = Exclude<keyof TurnLatency, 'speculative'>;
+const TURN_KEYS: TurnKey[] = [
   'endOfSpeechToFirstAudioMs',
   'vadWaitMs',
   'sttFinalMs',
@@ -452,7 +453,7 @@ async function measured<T>(run: (mics: Mic[]) => Promise<T>): Promise<{ result: 
 interface ConfigResult {
   name: string;
   turnsAttempted: number;
-  server: Record<keyof TurnLatency, Stats>;
+  server: Record<TurnKey, Stats>;
   clientEndOfSpeechToFirstAudioMs: Stats;
   /** speech_stopped.audio_end_ms minus the silence window, minus the fixture's measured speech end. */
   vadSpeechEndAfterFixtureEndMs: Stats;
@@ -511,7 +512,7 @@ async function voiceConfig(f: Format): Promise<ConfigResult> {
   });
   const turns = serverTurns.slice(firstServer);
   const server = Object.fromEntries(TURN_KEYS.map((k) => [k, stats(turns.map((l) => l[k]))])) as Record<
-    keyof TurnLatency,
+    TurnKey,
     Stats
   >;
   return {
@@ -635,7 +636,7 @@ async function bargeIns(f: Format): Promise<BargeInResult> {
 
 // ---- report ----------------------------------------------------------------------------------
 
-const LABELS: [keyof TurnLatency, string][] = [
+const LABELS: [TurnKey, string][] = [
   ['vadWaitMs', '  VAD wait'],
   ['sttFinalMs', '  STT final'],
   ['llmFirstTokenMs', '  LLM first token'],

@@ -17,6 +17,8 @@ export interface GatewayConfig {
   /** Allowed browser origins; empty: any. */
   allowedOrigins: string[];
   logLevel: LogLevel;
+  /** Start a response when silence begins, held back until the VAD confirms the turn. */
+  speculativeTurnStart: boolean;
   /** Model name a session reports when its URL names none. */
   defaultModel: string;
   defaultVoice: string;
@@ -106,6 +108,7 @@ const EnvSchema = z.object({
   GATEWAY_ALLOWED_ORIGINS: list,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   DEFAULT_MODEL: z.string().min(1).default('gpt-realtime'),
+  SPECULATIVE_TURN_START: z.enum(['true', 'false']).default('true'),
   DEFAULT_VOICE: z.string().min(1).default('alloy'),
   DEFAULT_INSTRUCTIONS: z.string().default(DEFAULT_INSTRUCTIONS),
   MAX_MESSAGE_BYTES: int(1024).default(DEFAULT_SESSION_LIMITS.maxMessageBytes),
@@ -188,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedOrigins: e.GATEWAY_ALLOWED_ORIGINS,
     logLevel: e.LOG_LEVEL,
     defaultModel: e.DEFAULT_MODEL,
+    speculativeTurnStart: e.SPECULATIVE_TURN_START === 'true',
     defaultVoice: e.DEFAULT_VOICE,
     defaultInstructions: e.DEFAULT_INSTRUCTIONS,
     providers: resolveProviders(e),

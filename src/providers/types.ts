@@ -48,6 +48,12 @@ export type SttEvent =
   | { type: 'final'; text: string; language?: string }
   | { type: 'utterance_end' };
 
+/**
+ * Put into an STT audio stream to ask for a final on what was heard so far (speculative turn
+ * start); the stream goes on. Compared by identity.
+ */
+export const STT_FLUSH: Uint8Array = new Uint8Array(0);
+
 /** Streaming speech-to-text: audio in, transcript events out, until the audio iterable ends. */
 export interface SttStage {
   readonly label: string;

@@ -99,6 +99,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         log: (level, msg, fields) => log[level](msg, fields),
         observer: deps.observer && ((e) => deps.observer?.(session.id, e)),
         onTurnLatency: deps.onTurnLatency && ((l) => deps.onTurnLatency?.(sessionId, l)),
+        speculativeTurnStart: config.speculativeTurnStart,
       });
       sessions.set(ws, session);
       log.info('session opened', { sessionId: session.id, dialect: decision.dialect, kind: decision.kind });

@@ -18,6 +18,7 @@ import type {
 } from '../../protocol/realtime/index.js';
 import { decodeBase64Strict } from '../audio/base64.js';
 import { bytesPerMs } from '../audio/formats.js';
+import { STT_FLUSH } from '../providers/types.js';
 import type { Stages } from '../providers/types.js';
 import { newId } from '../util/ids.js';
 import { Conversation } from './conversation.js';
@@ -60,6 +61,27 @@ const VAD_DECISION_SLACK_MS = 2_000;
 /** Audio chunks queued for a turn's streaming transcription (about 10 s of 20 ms appends). */
 const MAX_TURN_STT_CHUNKS = 500;
 
+/** A turn server VAD is hearing. */
+interface Turn {
+  entry: Entry;
+  startMs: number;
+  stt: Channel<Uint8Array>;
+  announced: () => void;
+  /** The transcript so far (finals joined). */
+  soFar: string;
+  /** A response started when silence began, held until the turn is confirmed. */
+  speculation: ResponseRun | null;
+  /** Called on the first final after a flush. */
+  flushAnswered?: () => void;
+  flushAnsweredAt?: number;
+}
+
+/**
+ * How long a speculative response waits for the STT's answer to a flush before going with the
+ * words heard so far (Deepgram answers a Finalize in about 150 ms).
+ */
+const SPECULATION_FINAL_WAIT_MS = 400;
+
 /** Appends remembered for latency measurement (20 s of 20 ms appends). */
 const MAX_APPEND_TIMES = 1_000;
 
@@ -93,6 +115,8 @@ export interface SessionOptions {
   observer?: (event: ServerEvent) => void;
   /** Told how long each server-VAD turn took from the end of speech to the first audio. */
   onTurnLatency?: (latency: TurnLatency) => void;
+  /** Start the response when silence begins, held until the turn is confirmed (off when absent). */
+  speculativeTurnStart?: boolean;
 }
 
 /** Where the time went from the end of the user's speech to the first audio delta, in ms. */
@@ -108,6 +132,8 @@ export interface TurnLatency {
   ttsFirstAudioMs: number;
   /** What is left: the gateway's own time. */
   gatewayOverheadMs: number;
+  /** The response started when silence began (the parts above then overlap the VAD wait). */
+  speculative?: boolean;
 }
 
 /** A Realtime session bound to one connection. */
@@ -134,8 +160,7 @@ export class RealtimeSession {
   /** Identifies the turn detection the running VAD was built for. */
   private vadKey: string | null = null;
   /** The turn server VAD is hearing now. */
-  private turn: { entry: Entry; startMs: number; stt: Channel<Uint8Array>; announced: () => void } | null =
-    null;
+  private turn: Turn | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: SessionOptions) {
@@ -398,6 +423,8 @@ export class RealtimeSession {
       this.input.endMs,
       {
         speechStarted: (ms) => this.onSpeechStarted(ms),
+        silenceStarted: (ms) => this.onSilenceStarted(ms),
+        speechResumed: () => this.onSpeechResumed(),
         speechStopped: (ms, speechEndMs) => this.onSpeechStopped(ms, speechEndMs),
         idleTimeout: (startMs, endMs) => this.onIdleTimeout(startMs, endMs),
         failed: (err) => {
@@ -424,7 +451,8 @@ export class RealtimeSession {
     let announced!: () => void;
     const ready = new Promise<void>((resolve) => (announced = resolve));
     const stt = new Channel<Uint8Array>(MAX_TURN_STT_CHUNKS);
-    this.turn = { entry, startMs: audioStartMs, stt, announced };
+    const turn: Turn = { entry, startMs: audioStartMs, stt, announced, soFar: '', speculation: null };
+    this.turn = turn;
     this.writer.emit({
       type: 'input_audio_buffer.speech_started',
       item_id: entry.item.id,
@@ -439,6 +467,10 @@ export class RealtimeSession {
       audio: stt,
       announced: ready,
       onEndOfUtterance: () => this.vad?.noteEndOfUtterance(),
+      onFinal: (soFar) => {
+        turn.soFar = soFar;
+        turn.flushAnswered?.();
+      },
       format: this.session.audio.input.format,
       transcription: this.session.audio.input.transcription,
       stt: this.o.stages.stt,
@@ -464,11 +496,69 @@ export class RealtimeSession {
     if (!this.commitEntry(turn.entry, [audio], undefined)) return;
     turn.announced();
     const td = this.session.audio.input.turn_detection;
+    const speculation = turn.speculation;
+    turn.speculation = null;
+    if (speculation && !speculation.done && !this.activeDefault()) {
+      // The turn is confirmed: what the speculative response produced goes out now, in order.
+      this.active.add(speculation);
+      const flushedAt = turn.flushAnsweredAt ?? decidedAt;
+      this.latencyOf.set(speculation, () =>
+        turnLatency(speechEndAt, decidedAt, flushedAt, speculation.timings, true),
+      );
+      speculation.release();
+      return;
+    }
+    speculation?.discard();
     if (!td?.create_response || this.session.type !== 'realtime' || this.activeDefault()) return;
     let transcriptAt = decidedAt;
     void turn.entry.extras.transcriptReady?.then(() => (transcriptAt = performance.now()));
     const run = this.createResponse({}, undefined);
     if (run) this.latencyOf.set(run, () => turnLatency(speechEndAt, decidedAt, transcriptAt, run.timings));
+  }
+
+  /**
+   * Silence began inside a turn: ask the STT for a final now and start the response held back,
+   * so the LLM and TTS work while the VAD waits to confirm the turn.
+   */
+  private onSilenceStarted(_atMs: number): void {
+    const turn = this.turn;
+    const td = this.session.audio.input.turn_detection;
+    if (!turn || turn.speculation || this.closed || !this.o.speculativeTurnStart) return;
+    if (!td?.create_response || this.session.type !== 'realtime' || this.activeDefault()) return;
+    const flushed = new Promise<void>((resolve) => {
+      turn.flushAnswered = () => {
+        turn.flushAnsweredAt ??= performance.now();
+        resolve();
+      };
+    });
+    turn.stt.push(STT_FLUSH);
+    const before = [...this.conversation.entries()];
+    const pending = turn.entry;
+    turn.speculation =
+      this.createResponse({}, undefined, {
+        context: async () => {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            flushed,
+            new Promise<void>((r) => (timer = setTimeout(r, SPECULATION_FINAL_WAIT_MS))),
+          ]);
+          clearTimeout(timer);
+          // The user's words so far stand in for the item's transcript, which ends with the turn.
+          const heard: Entry = { item: pending.item, extras: { ...pending.extras, transcript: turn.soFar } };
+          delete heard.extras.transcriptReady;
+          return [...before, heard];
+        },
+      }) ?? null;
+  }
+
+  /** The user spoke again before the turn was confirmed: the speculative response is dropped. */
+  private onSpeechResumed(): void {
+    const turn = this.turn;
+    if (!turn?.speculation) return;
+    turn.speculation.discard();
+    turn.speculation = null;
+    turn.flushAnswered = undefined;
+    turn.flushAnsweredAt = undefined;
   }
 
   /** `idle_timeout_ms` passed with no speech: commit what was heard and let the model speak. */
@@ -498,6 +588,7 @@ export class RealtimeSession {
   /** Drops a turn in progress (buffer cleared, manual commit, VAD restarted). */
   private endTurn(): void {
     if (!this.turn) return;
+    this.turn.speculation?.discard();
     this.turn.stt.close();
     this.turn.announced();
     this.turn = null;
@@ -598,7 +689,12 @@ export class RealtimeSession {
   }
 
   /** Starts a response for a client's `response.create` or for a turn server VAD detected. */
-  private createResponse(params: ResponseParams, eventId: string | undefined): ResponseRun | undefined {
+  private createResponse(
+    params: ResponseParams,
+    eventId: string | undefined,
+    /** A speculative response: held until the turn is confirmed; its context comes late. */
+    speculative?: { context: () => Promise<readonly Entry[]> },
+  ): ResponseRun | undefined {
     if (this.session.type !== 'realtime') {
       return this.fail(
         'invalid_request',
@@ -672,7 +768,8 @@ export class RealtimeSession {
       maxOutputTokens: params.max_output_tokens ?? session.max_output_tokens,
       metadata: params.metadata ?? null,
       prepare: async () => {
-        await this.waitForTranscripts(context);
+        if (speculative) context = await speculative.context();
+        else await this.waitForTranscripts(context);
         const language = replyLanguage(context, session.audio.input.transcription?.language);
         return {
           request: buildLlmRequest(session, params, context),
@@ -695,6 +792,10 @@ export class RealtimeSession {
       },
       log: (msg, fields) => this.o.log('warn', msg, { sessionId: this.id, ...fields }),
     });
+    if (speculative) {
+      run.start(true);
+      return run;
+    }
     this.active.add(run);
     run.start();
     return run;
@@ -819,7 +920,9 @@ function turnLatency(
   decidedAt: number,
   transcriptAt: number,
   t: ResponseTimings,
+  speculative = false,
 ): TurnLatency {
+  if (speculative) return speculativeLatency(speechEndAt, decidedAt, transcriptAt, t);
   const firstAudioAt = t.firstAudioAt ?? decidedAt;
   const vadWaitMs = decidedAt - speechEndAt;
   const sttFinalMs = Math.max(0, transcriptAt - decidedAt);
@@ -838,5 +941,31 @@ function turnLatency(
     gatewayOverheadMs: round(
       endOfSpeechToFirstAudioMs - vadWaitMs - sttFinalMs - llmFirstTokenMs - sentenceWaitMs - ttsFirstAudioMs,
     ),
+  };
+}
+
+/**
+ * A speculative turn: the stages ran while the VAD waited, so the parts overlap. The STT final is
+ * counted from the end of speech, and the gateway's share is what passed between the later of the
+ * VAD's decision and the first audio, and the first audio reaching the client.
+ */
+function speculativeLatency(
+  speechEndAt: number,
+  decidedAt: number,
+  transcriptAt: number,
+  t: ResponseTimings,
+): TurnLatency {
+  const producedAt = t.firstAudioAt ?? decidedAt;
+  const sentAt = Math.max(producedAt, t.releasedAt ?? producedAt);
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    endOfSpeechToFirstAudioMs: round(sentAt - speechEndAt),
+    vadWaitMs: round(decidedAt - speechEndAt),
+    sttFinalMs: round(Math.max(0, transcriptAt - speechEndAt)),
+    llmFirstTokenMs: round((t.llmFirstTokenAt ?? producedAt) - (t.llmStartAt ?? producedAt)),
+    sentenceWaitMs: round((t.ttsFirstPieceAt ?? producedAt) - (t.llmFirstTokenAt ?? producedAt)),
+    ttsFirstAudioMs: round(producedAt - (t.ttsFirstPieceAt ?? producedAt)),
+    gatewayOverheadMs: round(sentAt - Math.max(decidedAt, producedAt)),
+    speculative: true,
   };
 }

@@ -5,6 +5,7 @@
  * with its `.done` event, before `response.done`; late stage output is then dropped.
  */
 import type {
+  OutgoingEvent,
   AudioFormat,
   FunctionCallItem,
   MessageItem,
@@ -62,8 +63,10 @@ export interface ResponseTimings {
   llmFirstTokenAt?: number;
   /** The first sentence went to the TTS. */
   ttsFirstPieceAt?: number;
-  /** The first audio delta went to the client. */
+  /** The first audio delta was produced (sent then, unless held). */
   firstAudioAt?: number;
+  /** A held (speculative) response was released to the client. */
+  releasedAt?: number;
 }
 
 /** Why a response was cancelled. */
@@ -92,6 +95,9 @@ export class ResponseRun {
   private readonly calls = new Map<number, CallSlot>();
   private message: MessageSlot | null = null;
   private finished = false;
+  private held = false;
+  /** What a held response would have sent or written, in order. */
+  private readonly queue: (() => void)[] = [];
   /** When each stage began and first delivered (`performance.now()`), for latency logs and benchmarks. */
   readonly timings: ResponseTimings = {};
   private voice: { id: string; language?: string } = { id: '' };
@@ -123,10 +129,36 @@ export class ResponseRun {
     return this.s.conversation !== null;
   }
 
-  /** Sends `response.created` and runs the stages in the background. */
-  start(): void {
-    this.s.writer.emit({ type: 'response.created', response: this.object('in_progress', null) });
+  /**
+   * Sends `response.created` and runs the stages in the background. A held response (speculative
+   * turn start) runs the same, but nothing reaches the client or the conversation until
+   * `release()`; `discard()` drops it without a trace.
+   */
+  start(held = false): void {
+    this.held = held;
+    this.emit({ type: 'response.created', response: this.object('in_progress', null) });
     void this.run();
+  }
+
+  /** Whether the response is held back (speculative). */
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /** Sends everything a held response produced so far, in order, and goes on live. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.timings.releasedAt = performance.now();
+    for (const fn of this.queue.splice(0)) fn();
+  }
+
+  /** Drops a held response: stages stopped, nothing sent, nothing kept. */
+  discard(): void {
+    if (!this.held) return;
+    this.finished = true;
+    this.controller.abort();
+    this.queue.length = 0;
   }
 
   /** Ends the response now: open parts and items are closed, then `response.done` (cancelled). */
@@ -245,7 +277,7 @@ export class ResponseRun {
       this.s.modalities[0] === 'audio'
         ? { type: 'audio' as const, transcript: '' }
         : { type: 'text' as const, text: '' };
-    this.s.writer.emit({ type: 'response.content_part.added', ...this.partIds(slot), part });
+    this.emit({ type: 'response.content_part.added', ...this.partIds(slot), part });
     return slot;
   }
 
@@ -267,7 +299,7 @@ export class ResponseRun {
     }
     if (!delta) return;
     slot.item.arguments += delta;
-    this.s.writer.emit({
+    this.emit({
       type: 'response.function_call_arguments.delta',
       response_id: this.id,
       item_id: slot.item.id,
@@ -279,7 +311,7 @@ export class ResponseRun {
 
   private addItem(slot: Slot): void {
     this.slots.push(slot);
-    this.s.writer.emit({
+    this.emit({
       type: 'response.output_item.added',
       response_id: this.id,
       output_index: slot.outputIndex,
@@ -287,15 +319,30 @@ export class ResponseRun {
     });
     const conv = this.s.conversation;
     if (!conv) return;
-    const inserted = conv.insert({ item: slot.item, extras: {} }, undefined, true);
-    // Room was checked when the response was accepted, and its own items are inserted past the
-    // limit, so an item announced here is never missing from the conversation.
-    if (inserted.ok)
-      this.s.writer.emit({
-        type: 'conversation.item.added',
-        previous_item_id: inserted.previousItemId,
-        item: { ...slot.item },
-      });
+    const item = { ...slot.item };
+    this.later(() => {
+      const inserted = conv.insert({ item: slot.item, extras: {} }, undefined, true);
+      // Room was checked when the response was accepted, and its own items are inserted past the
+      // limit, so an item announced here is never missing from the conversation.
+      if (inserted.ok)
+        this.s.writer.emit({
+          type: 'conversation.item.added',
+          previous_item_id: inserted.previousItemId,
+          item,
+        });
+    });
+  }
+
+  /** Sends an event now, or queues it while held (the event is built now: it is a snapshot). */
+  private emit(event: OutgoingEvent): void {
+    if (this.held) this.queue.push(() => this.s.writer.emit(event));
+    else this.s.writer.emit(event);
+  }
+
+  /** Runs a conversation write or callback now, or in order at release while held. */
+  private later(fn: () => void): void {
+    if (this.held) this.queue.push(fn);
+    else fn();
   }
 
   private partIds(slot: MessageSlot) {
@@ -308,7 +355,7 @@ export class ResponseRun {
       'response.output_text.delta' | 'response.output_audio.delta' | 'response.output_audio_transcript.delta',
     delta: string,
   ): void {
-    this.s.writer.emit({ type, ...this.partIds(slot), delta });
+    this.emit({ type, ...this.partIds(slot), delta });
   }
 
   /** Closes what is open, records the outcome and sends `response.done`. Runs once. */
@@ -318,14 +365,13 @@ export class ResponseRun {
     this.controller.abort();
     const itemStatus = status === 'completed' ? 'completed' : 'incomplete';
     for (const slot of this.slots) this.closeSlot(slot, itemStatus);
-    this.s.writer.emit({ type: 'response.done', response: this.object(status, details) });
-    this.s.onDone(this);
+    this.emit({ type: 'response.done', response: this.object(status, details) });
+    this.later(() => this.s.onDone(this));
   }
 
   private closeSlot(slot: Slot, status: 'completed' | 'incomplete'): void {
-    const w = this.s.writer;
     if (slot.kind === 'call') {
-      w.emit({
+      this.emit({
         type: 'response.function_call_arguments.done',
         response_id: this.id,
         item_id: slot.item.id,
@@ -335,17 +381,21 @@ export class ResponseRun {
         arguments: slot.item.arguments,
       });
     } else if (this.s.modalities[0] === 'audio') {
-      w.emit({ type: 'response.output_audio.done', ...this.partIds(slot) });
-      w.emit({ type: 'response.output_audio_transcript.done', ...this.partIds(slot), transcript: slot.text });
-      w.emit({
+      this.emit({ type: 'response.output_audio.done', ...this.partIds(slot) });
+      this.emit({
+        type: 'response.output_audio_transcript.done',
+        ...this.partIds(slot),
+        transcript: slot.text,
+      });
+      this.emit({
         type: 'response.content_part.done',
         ...this.partIds(slot),
         part: { type: 'audio', transcript: slot.text },
       });
       slot.item.content = [{ type: 'output_audio', transcript: slot.text }];
     } else {
-      w.emit({ type: 'response.output_text.done', ...this.partIds(slot), text: slot.text });
-      w.emit({
+      this.emit({ type: 'response.output_text.done', ...this.partIds(slot), text: slot.text });
+      this.emit({
         type: 'response.content_part.done',
         ...this.partIds(slot),
         part: { type: 'text', text: slot.text },
@@ -353,22 +403,25 @@ export class ResponseRun {
       slot.item.content = [{ type: 'output_text', text: slot.text }];
     }
     slot.item.status = status;
-    w.emit({
+    this.emit({
       type: 'response.output_item.done',
       response_id: this.id,
       output_index: slot.outputIndex,
       item: { ...slot.item },
     });
-    const conv = this.s.conversation;
-    const entry = conv?.get(slot.item.id);
-    if (!conv || !entry) return;
-    if (slot.kind === 'message' && slot.audio.length > 0) {
-      entry.extras.words = slot.words;
-      conv.setAudio(entry, slot.audio, bytesPerMs(this.s.format.type));
-    }
-    const index = conv.entries().indexOf(entry);
-    const previous = index > 0 ? conv.entries()[index - 1]!.item.id : null;
-    w.emit({ type: 'conversation.item.done', previous_item_id: previous, item: { ...slot.item } });
+    const item = { ...slot.item };
+    this.later(() => {
+      const conv = this.s.conversation;
+      const entry = conv?.get(slot.item.id);
+      if (!conv || !entry) return;
+      if (slot.kind === 'message' && slot.audio.length > 0) {
+        entry.extras.words = slot.words;
+        conv.setAudio(entry, slot.audio, bytesPerMs(this.s.format.type));
+      }
+      const index = conv.entries().indexOf(entry);
+      const previous = index > 0 ? conv.entries()[index - 1]!.item.id : null;
+      this.s.writer.emit({ type: 'conversation.item.done', previous_item_id: previous, item });
+    });
   }
 
   private object(status: ResponseObject['status'], details: ResponseStatusDetails): ResponseObject {

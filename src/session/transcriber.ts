@@ -20,6 +20,8 @@ export interface TranscribeJob {
   announced?: Promise<void>;
   /** Told when the STT reports the end of an utterance (semantic VAD listens). */
   onEndOfUtterance?: () => void;
+  /** Told the transcript so far on every final, empty ones included (speculation listens). */
+  onFinal?: (soFar: string) => void;
   format: AudioFormat;
   /** The session's `audio.input.transcription`; null: transcribe for the LLM only. */
   transcription: Transcription | null;
@@ -50,10 +52,15 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
     for await (const ev of job.stt.transcribe(counted, opts, job.signal)) {
       if (ev.type === 'utterance_end' || (ev.type === 'final' && /[.?!]\s*$/.test(ev.text)))
         job.onEndOfUtterance?.();
-      if (ev.type !== 'final' || !ev.text) continue;
+      if (ev.type !== 'final') continue;
+      if (!ev.text) {
+        job.onFinal?.(transcript);
+        continue;
+      }
       if (ev.language) entry.extras.language = ev.language;
       const delta = transcript ? ` ${ev.text}` : ev.text;
       transcript += delta;
+      job.onFinal?.(transcript);
       if (transcription) {
         await job.announced;
         writer.emit({

@@ -28,6 +28,7 @@ export interface HarnessOptions {
   /** A VAD stage (server turn detection); none by default. */
   vad?: VadStage;
   onTurnLatency?: (latency: TurnLatency) => void;
+  speculativeTurnStart?: boolean;
   /** Start the session (send `session.created`) right away. Default true. */
   start?: boolean;
   model?: string | null;
@@ -82,6 +83,7 @@ export class Harness {
       resolveVoice: (v, language) => (language ? `${v}@${language}` : v),
       log: () => {},
       onTurnLatency: o.onTurnLatency,
+      speculativeTurnStart: o.speculativeTurnStart,
       observer: (e) => {
         this.events.push(e);
         for (const w of this.waiters.splice(0)) w();

@@ -265,3 +265,109 @@ describe('idle timeout', () => {
     expect(h.types(mark)).not.toContain('input_audio_buffer.timeout_triggered');
   });
 });
+
+describe('speculative turn start', () => {
+  it('starts the LLM when silence begins, and sends nothing until the turn is confirmed', async () => {
+    const h = new Harness({
+      vad: new EnergyVad(),
+      stt: ['hello'],
+      speculativeTurnStart: true,
+      llm: (req) => [
+        { type: 'text', delta: `You said: ${req.messages.at(-1)?.content}.` },
+        { type: 'done', finishReason: 'stop', usage: null },
+      ],
+    });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        audio: { input: { turn_detection: SERVER_VAD } },
+      },
+    });
+    const mark = h.events.length;
+    let requestsAtStop = -1;
+    const stopped = h
+      .waitFor('input_audio_buffer.speech_stopped', mark)
+      .then(() => (requestsAtStop = h.llm.requests.length));
+    append(h, [...audio(300, false), ...audio(400, true)]);
+    // Silence arrives in real time, so the speculative response has time to run before the VAD confirms.
+    for (const chunk of audio(600, false)) {
+      h.send({ type: 'input_audio_buffer.append', audio: chunk });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await stopped;
+    const done = await h.waitFor('response.done', mark);
+    expect(requestsAtStop).toBe(1);
+    expect(done).toMatchObject({
+      response: { status: 'completed', output: [{ content: [{ text: 'You said: hello.' }] }] },
+    });
+    expect(h.types(mark).filter((t) => !t.endsWith('.delta'))).toEqual([
+      'input_audio_buffer.speech_started',
+      'input_audio_buffer.speech_stopped',
+      'input_audio_buffer.committed',
+      'conversation.item.added',
+      'conversation.item.done',
+      'response.created',
+      'response.output_item.added',
+      'conversation.item.added',
+      'response.content_part.added',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'conversation.item.done',
+      'response.done',
+    ]);
+    // The assistant item follows the user item in the conversation.
+    const user = h.events.find((e) => e.type === 'input_audio_buffer.committed') as { item_id: string };
+    const added = h.events.filter((e) => e.type === 'conversation.item.added') as {
+      previous_item_id: string | null;
+    }[];
+    expect(added[1]!.previous_item_id).toBe(user.item_id);
+    expect(h.invalidEvents()).toEqual([]);
+  });
+
+  it('the user resumes before the turn is confirmed: the speculation is dropped without a trace', async () => {
+    const h = new Harness({
+      vad: new EnergyVad(),
+      stt: ['hello again'],
+      speculativeTurnStart: true,
+      llm: () => [
+        { type: 'wait', ms: 20 },
+        { type: 'text', delta: 'Reply.' },
+      ],
+    });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        audio: { input: { turn_detection: SERVER_VAD } },
+      },
+    });
+    const mark = h.events.length;
+    const send = async (chunks: string[]) => {
+      for (const c of chunks) {
+        h.send({ type: 'input_audio_buffer.append', audio: c });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    };
+    // Speech, a 200 ms pause (shorter than the 300 ms silence window), more speech, then silence.
+    await send([
+      ...audio(200, false),
+      ...audio(300, true),
+      ...audio(200, false),
+      ...audio(300, true),
+      ...audio(600, false),
+    ]);
+    await h.waitFor('response.done', mark);
+    await new Promise((r) => setTimeout(r, 100));
+    const types = h.types(mark);
+    expect(types.filter((t) => t === 'input_audio_buffer.speech_started')).toHaveLength(1);
+    expect(types.filter((t) => t === 'response.created')).toHaveLength(1);
+    expect(types.filter((t) => t === 'response.done')).toHaveLength(1);
+    // Two generations ran: the one dropped at the resumption, and the confirmed one.
+    expect(h.llm.requests.length).toBe(2);
+    expect(h.invalidEvents()).toEqual([]);
+  });
+});

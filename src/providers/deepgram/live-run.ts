@@ -11,6 +11,7 @@
  * out), `CloseStream`; then the server's Metadata and close. No answer to either within
  * `finishTimeoutMs` is an error.
  */
+import { STT_FLUSH } from '../types.js';
 import type { DeepgramClient } from '@deepgram/sdk';
 import { sleep } from '../../util/abort.js';
 import { Channel, ChannelFullError } from '../../util/channel.js';
@@ -112,6 +113,11 @@ export class LiveRun {
         if (next.done) return !this.stopped && !this.failure;
         if (this.stopped || this.failure) return false;
         const chunk = next.value;
+        // A flush asks Deepgram to finalize what it heard so far; the stream goes on.
+        if (chunk === STT_FLUSH) {
+          if (this.open) this.send((s) => s.sendFinalize({ type: 'Finalize' }));
+          continue;
+        }
         // An empty binary frame is not audio to Deepgram and may close the stream: never send one.
         if (chunk.byteLength === 0) continue;
         this.replay.add(chunk);
@@ -154,6 +160,8 @@ export class LiveRun {
     if (this.reconnecting) await this.reconnecting;
     if (this.stopped || this.failure) return;
     this.finalizeSent = true;
+    // An earlier flush's answer must not count as the answer to this one.
+    this.finalizeAnswered = false;
     this.send((s) => s.sendFinalize({ type: 'Finalize' }));
     const answered = await this.until(() => this.finalizeAnswered, deadlineMs);
     if (this.stopped || this.failure) return;
