@@ -233,6 +233,50 @@ describe('voice pipeline on real speech', () => {
     }
   });
 
+  it('a Spanish turn in a bilingual session: the answer is spoken in Spanish, with the Spanish voice', async () => {
+    const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DEEPGRAM_LANGUAGE: 'multi' });
+    const bilingual = await assembleProviders(config.providers, SILENT_LOGGER, {
+      fast: true,
+      sttScript: ['[es] ¿Qué tiempo hace hoy en Madrid?', '[en] Hello there.'],
+    });
+    const languages: (string | undefined)[] = [];
+    const gw = createGateway({
+      config,
+      log: SILENT_LOGGER,
+      stages: bilingual.stages,
+      resolveVoice: (voice, language) => {
+        languages.push(language);
+        return bilingual.resolveVoice(voice, language);
+      },
+    });
+    try {
+      const c = await TestClient.connect((await gw.listen()).url);
+      await c.next('session.created');
+      c.send({
+        type: 'session.update',
+        session: { type: 'realtime', audio: { input: { turn_detection: VAD } } },
+      });
+      await c.next('session.updated');
+      stream(c, pcm24(resamplePcm16(loadSpeech('es-madrid', 16_000), 16_000, 24_000)), 960);
+      stream(c, silence24(1_200), 960);
+      const first = await c.next('response.done', () => true, 15_000);
+      expect(first.response).toMatchObject({ status: 'completed' });
+      stream(c, pcm24(resamplePcm16(loadSpeech('en-hello', 16_000), 16_000, 24_000)), 960);
+      stream(c, silence24(1_200), 960);
+      await c.next('response.done', () => true, 15_000);
+      // The TTS was asked for Spanish after the Spanish turn, then English again.
+      expect(languages).toEqual(['es', 'en']);
+      const spoken = c.received
+        .filter((e) => e.type === 'response.output_audio_transcript.done')
+        .map((e) => e.transcript);
+      expect(spoken[0]).toMatch(/^You said: ¿Qué tiempo hace hoy en Madrid/);
+      await c.close();
+    } finally {
+      await gw.close();
+      await bilingual.close();
+    }
+  });
+
   it('a G.711 μ-law session: 8 kHz in and out, VAD on the native rate', async () => {
     const c = await TestClient.connect(url);
     await c.next('session.created');

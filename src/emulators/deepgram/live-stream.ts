@@ -22,7 +22,7 @@ import {
 import type { Frame } from './speech.js';
 import { FrameCutter } from './speech.js';
 import type { TranscriptScript } from './transcripts.js';
-import { seconds, spreadWords } from './transcripts.js';
+import { seconds, splitLanguageTag, spreadWords } from './transcripts.js';
 
 /** Audio-clock interval between interim Results of one utterance (Deepgram sends about two a second). */
 export const INTERIM_EVERY_MS = 500;
@@ -170,9 +170,10 @@ export class LiveStream {
     const duration = seconds(this.cursor - this.windowStart, rate);
     const speechStart = seconds(u.start, rate);
     const speechEnd = seconds(u.lastSpeechEnd, rate);
-    const language = reportedLanguage(this.params);
     this.enqueue(0, () => {
-      const transcript = this.script.peekInterim(speechEnd - speechStart);
+      const line = splitLanguageTag(this.script.peekInterim(speechEnd - speechStart));
+      const transcript = line.text;
+      const language = reportedLanguage(this.params, line.language);
       const words = spreadWords(transcript, speechStart, speechEnd, language);
       this.sendResult({
         start,
@@ -182,6 +183,7 @@ export class LiveStream {
         fromFinalize: false,
         transcript,
         words,
+        language,
       });
     });
   }
@@ -194,19 +196,21 @@ export class LiveStream {
     const duration = seconds(this.cursor - this.windowStart, rate);
     this.windowStart = this.cursor;
     this.utterance = null;
-    const language = reportedLanguage(this.params);
     if (u) this.owedUtteranceEnd = u.lastSpeechEnd;
     this.enqueue(this.finalDelayMs, () => {
       let transcript = '';
+      let language = reportedLanguage(this.params);
       let words: ReturnType<typeof spreadWords> = [];
       if (u) {
         const speechStart = seconds(u.start, rate);
         const speechEnd = seconds(u.lastSpeechEnd, rate);
         // Taken when sent, not when heard: a stream closed before its final does not use up a line.
-        transcript = this.script.take(speechEnd - speechStart);
+        const line = splitLanguageTag(this.script.take(speechEnd - speechStart));
+        transcript = line.text;
+        language = reportedLanguage(this.params, line.language);
         words = spreadWords(transcript, speechStart, speechEnd, language);
       }
-      this.sendResult({ start, duration, isFinal: true, ...flags, transcript, words });
+      this.sendResult({ start, duration, isFinal: true, ...flags, transcript, words, language });
     });
   }
 
@@ -218,11 +222,11 @@ export class LiveStream {
     fromFinalize: boolean;
     transcript: string;
     words: ReturnType<typeof spreadWords>;
+    language: string | undefined;
   }): void {
     this.sink.send(
       resultsMessage({
         ...f,
-        language: reportedLanguage(this.params),
         requestId: this.requestId,
         model: this.params.model,
       }),

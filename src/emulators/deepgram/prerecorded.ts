@@ -9,7 +9,7 @@ import { EMULATED_MODEL_UUID, modelInfo, parseListenParams, reportedLanguage } f
 import type { RawEncoding } from './speech.js';
 import { FrameCutter } from './speech.js';
 import type { ResultWord, TranscriptScript } from './transcripts.js';
-import { confidenceOf, seconds, spreadWords } from './transcripts.js';
+import { confidenceOf, seconds, splitLanguageTag, spreadWords } from './transcripts.js';
 
 /** Deepgram's default `utt_split`: silence, in seconds, that splits two utterances. */
 const DEFAULT_UTT_SPLIT_S = 0.8;
@@ -104,8 +104,9 @@ export function transcribeRecording(
   const utterances = spans.map((s) => {
     const start = seconds(s.start, sampleRate);
     const end = seconds(s.end, sampleRate);
-    const transcript = script.take(end - start);
-    return { start, end, transcript, words: spreadWords(transcript, start, end, language) };
+    const line = splitLanguageTag(script.take(end - start));
+    const lang = line.language && language ? line.language : language;
+    return { start, end, transcript: line.text, words: spreadWords(line.text, start, end, lang) };
   });
   const transcript = utterances.map((u) => u.transcript).join(' ');
   const words: ResultWord[] = utterances.flatMap((u) => u.words);

@@ -93,8 +93,11 @@ export function parseListenParams(query: URLSearchParams): ParseResult {
 export const DETECTED_LANGUAGE = 'en';
 
 /** The language to report on results: only language detection (`multi`) reports one. */
-export function reportedLanguage(params: Pick<ListenParams, 'language'>): string | undefined {
-  return params.language === 'multi' ? DETECTED_LANGUAGE : undefined;
+export function reportedLanguage(
+  params: Pick<ListenParams, 'language'>,
+  tagged?: string,
+): string | undefined {
+  return params.language === 'multi' ? (tagged ?? DETECTED_LANGUAGE) : undefined;
 }
 
 /** `model_info` of one result. */

@@ -9,6 +9,15 @@ const INTERIM_MS_PER_WORD = 400;
 /** Confidence reported for every emulated word and transcript. */
 const CONFIDENCE = 0.99;
 
+/**
+ * A script line may name the language it is in (`[es] ¿Qué tal?`): with `language=multi` the
+ * emulator then "detects" that language, so language switching can be tested offline.
+ */
+export function splitLanguageTag(line: string): { text: string; language?: string } {
+  const m = /^\[([a-z]{2,3}(?:-[A-Za-z]{2})?)\]\s*/.exec(line);
+  return m ? { text: line.slice(m[0].length), language: m[1] } : { text: line };
+}
+
 /** The placeholder transcript of an utterance when the script has no line for it. */
 export function placeholderTranscript(speechSeconds: number): string {
   return `[${speechSeconds.toFixed(2)} seconds of speech]`;
