@@ -43,6 +43,12 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
     }
   })();
   let transcript = '';
+  // Events wait for the item's announcement in order, but the STT is read on meanwhile: a final
+  // heard mid-turn must not hold back the ones after it (speculation waits for those).
+  let announced: Promise<void> = job.announced ?? Promise.resolve();
+  const afterAnnounce = (fn: () => void) => {
+    announced = announced.then(fn);
+  };
   try {
     const opts = {
       audio: audioSpecOf(job.format),
@@ -62,13 +68,14 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
       transcript += delta;
       job.onFinal?.(transcript);
       if (transcription) {
-        await job.announced;
-        writer.emit({
-          type: 'conversation.item.input_audio_transcription.delta',
-          item_id: itemId,
-          content_index: 0,
-          delta,
-        });
+        afterAnnounce(() =>
+          writer.emit({
+            type: 'conversation.item.input_audio_transcription.delta',
+            item_id: itemId,
+            content_index: 0,
+            delta,
+          }),
+        );
       }
     }
   } catch (err) {
@@ -78,7 +85,7 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     job.log('transcription failed', { itemId, error: message });
     if (transcription) {
-      await job.announced;
+      await announced;
       writer.emit({
         type: 'conversation.item.input_audio_transcription.failed',
         item_id: itemId,
@@ -96,7 +103,7 @@ export async function transcribeItem(job: TranscribeJob): Promise<void> {
   if (job.signal.aborted) return;
   entry.extras.transcript = transcript;
   if (!transcription) return;
-  await job.announced;
+  await announced;
   const part = entry.item.type === 'message' ? entry.item.content[0] : undefined;
   if (part?.type === 'input_audio') part.transcript = transcript;
   writer.emit({
