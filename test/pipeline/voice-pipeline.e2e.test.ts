@@ -277,6 +277,39 @@ describe('voice pipeline on real speech', () => {
     }
   });
 
+  it('the user resumes after a short pause: the speculative response is dropped, one turn, one response', async () => {
+    const c = await TestClient.connect(url);
+    await c.next('session.created');
+    c.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        audio: { input: { turn_detection: VAD, transcription: { model: 'nova-3' } } },
+      },
+    });
+    await c.next('session.updated');
+    // 'inner-pause' holds a 250 ms pause inside one utterance: silence begins (speculation starts),
+    // then speech resumes before the 500 ms silence window, so the speculation must leave no trace.
+    const speech = pcm24(resamplePcm16(loadSpeech('inner-pause', 16_000), 16_000, 24_000));
+    const all = new Uint8Array(speech.byteLength + 1_500 * 48);
+    all.set(speech);
+    await streamRealtime(c, all, 960);
+    await c.next('response.done', () => true, 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const types = c.types();
+    expect(types.filter((t) => t === 'input_audio_buffer.speech_started')).toHaveLength(1);
+    expect(types.filter((t) => t === 'response.created')).toHaveLength(1);
+    expect(types.filter((t) => t === 'response.done')).toHaveLength(1);
+    const transcript = c.received.find(
+      (e) => e.type === 'conversation.item.input_audio_transcription.completed',
+    );
+    const answer = c.received.find((e) => e.type === 'response.output_text.done');
+    // The answer repeats the whole utterance, both sides of the pause.
+    expect(answer?.text).toBe(`You said: ${(transcript?.transcript as string).replace(/[.!?]+$/, '')}.`);
+    await c.close();
+  }, 15_000);
+
   it('a G.711 μ-law session: 8 kHz in and out, VAD on the native rate', async () => {
     const c = await TestClient.connect(url);
     await c.next('session.created');
