@@ -498,7 +498,8 @@ export class RealtimeSession {
     const td = this.session.audio.input.turn_detection;
     const speculation = turn.speculation;
     turn.speculation = null;
-    if (speculation && !speculation.done && !this.activeDefault()) {
+    // A speculative response that already finished is released whole; only a failed one is redone.
+    if (speculation && speculation.outcome !== 'failed' && !this.activeDefault()) {
       // The turn is confirmed: what the speculative response produced goes out now, in order.
       this.active.add(speculation);
       const flushedAt = turn.flushAnsweredAt ?? decidedAt;
@@ -525,6 +526,8 @@ export class RealtimeSession {
     const td = this.session.audio.input.turn_detection;
     if (!turn || turn.speculation || this.closed || !this.o.speculativeTurnStart) return;
     if (!td?.create_response || this.session.type !== 'realtime' || this.activeDefault()) return;
+    // A refusal (a full conversation) must be told at the turn's end, by the normal path.
+    if (!this.conversation.hasRoom()) return;
     const flushed = new Promise<void>((resolve) => {
       turn.flushAnswered = () => {
         turn.flushAnsweredAt ??= performance.now();

@@ -96,6 +96,8 @@ export class ResponseRun {
   private message: MessageSlot | null = null;
   private finished = false;
   private held = false;
+  /** How the response ended; null while it runs. */
+  outcome: ResponseObject['status'] | null = null;
   /** What a held response would have sent or written, in order. */
   private readonly queue: (() => void)[] = [];
   /** When each stage began and first delivered (`performance.now()`), for latency logs and benchmarks. */
@@ -362,6 +364,7 @@ export class ResponseRun {
   private finish(status: ResponseObject['status'], details: ResponseStatusDetails): void {
     if (this.finished) return;
     this.finished = true;
+    this.outcome = status;
     this.controller.abort();
     const itemStatus = status === 'completed' ? 'completed' : 'incomplete';
     for (const slot of this.slots) this.closeSlot(slot, itemStatus);

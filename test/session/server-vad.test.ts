@@ -299,6 +299,8 @@ describe('speculative turn start', () => {
     await stopped;
     const done = await h.waitFor('response.done', mark);
     expect(requestsAtStop).toBe(1);
+    // The speculative response had finished before the turn was confirmed: it was sent, not redone.
+    expect(h.llm.requests.length).toBe(1);
     expect(done).toMatchObject({
       response: { status: 'completed', output: [{ content: [{ text: 'You said: hello.' }] }] },
     });
