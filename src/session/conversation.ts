@@ -50,11 +50,6 @@ export class Conversation {
     private readonly maxRetainedAudioBytes: number,
   ) {}
 
-  /** Audio bytes currently kept. */
-  get retainedAudioBytes(): number {
-    return this.retainedBytes;
-  }
-
   /**
    * Sets an item's audio (`audioMs` defaults to its length) and keeps the session's audio within
    * budget by dropping the oldest other items' bytes. Their transcripts and lengths stay.
@@ -96,11 +91,6 @@ export class Conversation {
   /** The entry with this id. */
   get(id: string): Entry | undefined {
     return this.byId.get(id);
-  }
-
-  /** Id of the last item, or null when empty. */
-  lastId(): string | null {
-    return this.order.at(-1)?.item.id ?? null;
   }
 
   /** Whether one more item fits. */

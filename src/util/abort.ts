@@ -1,11 +1,4 @@
-/** AbortSignal helpers: an abort is not an error, so callers need to tell the two apart. */
-
-/** True when `err` is the rejection of an aborted operation. */
-export function isAbortError(err: unknown): boolean {
-  return (
-    err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR')
-  );
-}
+/** AbortSignal helpers: an abort is not an error, so waits end quietly when their signal aborts. */
 
 /** Resolves after `ms`, or early (without rejecting) when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
