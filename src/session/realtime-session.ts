@@ -17,7 +17,7 @@ import type {
   SessionObject,
 } from '../../protocol/realtime/index.js';
 import { decodeBase64Strict } from '../audio/base64.js';
-import { bytesPerMs } from '../audio/formats.js';
+import { AUDIO_FORMATS, bytesPerMs } from '../audio/formats.js';
 import { STT_FLUSH } from '../providers/types.js';
 import type { Stages } from '../providers/types.js';
 import { newId } from '../util/ids.js';
@@ -911,7 +911,7 @@ function userAudioEntry(id: string): Entry {
 }
 
 function sampleBytesOf(type: AudioFormatType): number {
-  return type === 'audio/pcm' ? 2 : 1;
+  return AUDIO_FORMATS[type].bytesPerSample;
 }
 
 function prefixPaddingOf(td: EffectiveTurnDetection): number {

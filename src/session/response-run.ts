@@ -15,7 +15,7 @@ import type {
   Voice,
 } from '../../protocol/realtime/index.js';
 import { encodeBase64 } from '../audio/base64.js';
-import { bytesPerMs } from '../audio/formats.js';
+import { AUDIO_FORMATS, bytesPerMs } from '../audio/formats.js';
 import { SentenceChunker } from '../pipeline/sentence-chunker.js';
 import type { AudioSpec, LlmRequest, LlmUsage, Stages, WordTiming } from '../providers/types.js';
 import { Channel } from '../util/channel.js';
@@ -466,12 +466,11 @@ export class ResponseRun {
 
 /** The stage-side description of a Realtime audio format. */
 export function audioSpecOf(format: AudioFormat): AudioSpec {
-  switch (format.type) {
-    case 'audio/pcm':
-      return { encoding: 'pcm16', sampleRate: 24_000 };
-    case 'audio/pcmu':
-      return { encoding: 'mulaw', sampleRate: 8_000 };
-    case 'audio/pcma':
-      return { encoding: 'alaw', sampleRate: 8_000 };
-  }
+  return { encoding: ENCODING_OF[format.type], sampleRate: AUDIO_FORMATS[format.type].sampleRate };
 }
+
+const ENCODING_OF: Record<AudioFormat['type'], AudioSpec['encoding']> = {
+  'audio/pcm': 'pcm16',
+  'audio/pcmu': 'mulaw',
+  'audio/pcma': 'alaw',
+};

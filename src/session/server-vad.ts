@@ -3,7 +3,7 @@
  * VAD's rate (8 kHz G.711 stays native; 24 kHz PCM goes to 16 kHz), scored by the VAD stage and
  * turned into speech start and stop decisions on the session's audio timeline.
  */
-import { decodeToPcm16 } from '../audio/formats.js';
+import { AUDIO_FORMATS, decodeToPcm16 } from '../audio/formats.js';
 import type { AudioFormatType } from '../audio/formats.js';
 import { StreamingResampler } from '../audio/resampler.js';
 import { TurnDetector } from '../pipeline/turn-detector.js';
@@ -44,7 +44,7 @@ export class ServerVad {
     private readonly offsetMs: number,
     private readonly hooks: ServerVadHooks,
   ) {
-    const inputRate = format === 'audio/pcm' ? 24_000 : 8_000;
+    const inputRate = AUDIO_FORMATS[format].sampleRate;
     this.vadRate = vad.sampleRates.includes(inputRate) ? inputRate : inputRate === 8_000 ? 8_000 : 16_000;
     this.resampler = inputRate === this.vadRate ? null : new StreamingResampler(inputRate, this.vadRate);
     this.detector = new TurnDetector(config);
