@@ -12,7 +12,7 @@ import type {
   ToolChoice,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import { LlmProviderError, describeError, guardStream, validateCommon } from '../groq/stream-guard.js';
-import type { StreamDeadlines } from '../groq/stream-guard.js';
+import type { LlmAdapterOptions, StreamDeadlines } from '../groq/stream-guard.js';
 import type { LlmEvent, LlmRequest, LlmStage, LlmUsage } from '../types.js';
 
 /** Anthropic's fastest current model. */
@@ -26,17 +26,9 @@ export const ANTHROPIC_CLOUD_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 1024;
 
 /** Options of `AnthropicLlm`. */
-export interface AnthropicLlmOptions {
-  apiKey: string;
-  /** Default: Anthropic's cloud. */
-  baseUrl?: string;
-  model?: string;
+export interface AnthropicLlmOptions extends LlmAdapterOptions {
   /** `max_tokens` when the request sets no limit; default `DEFAULT_ANTHROPIC_MAX_TOKENS`. */
   defaultMaxTokens?: number;
-  /** From the request to the first event; default `DEFAULT_FIRST_TOKEN_TIMEOUT_MS`. */
-  firstTokenTimeoutMs?: number;
-  /** Between events; default `DEFAULT_INTER_TOKEN_TIMEOUT_MS`. */
-  interTokenTimeoutMs?: number;
 }
 
 /** The Anthropic LLM stage. */

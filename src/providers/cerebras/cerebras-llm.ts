@@ -7,7 +7,7 @@ import type { Fetch } from '@cerebras/cerebras_cloud_sdk/core';
 import { ChatChunkReader, toChatRequest } from '../groq/openai-chat.js';
 import type { ChatChunk } from '../groq/openai-chat.js';
 import { LlmProviderError, describeError, guardStream, validateCommon } from '../groq/stream-guard.js';
-import type { StreamDeadlines } from '../groq/stream-guard.js';
+import type { LlmAdapterOptions, StreamDeadlines } from '../groq/stream-guard.js';
 import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
 import { sseFlushFetch } from './sse-flush-fetch.js';
 
@@ -16,17 +16,8 @@ export const DEFAULT_CEREBRAS_MODEL = 'llama3.1-8b';
 /** Passed explicitly so the SDK never falls back to reading `CEREBRAS_BASE_URL` itself. */
 export const CEREBRAS_CLOUD_BASE_URL = 'https://api.cerebras.ai';
 
-/** Options of `CerebrasLlm`. */
-export interface CerebrasLlmOptions {
-  apiKey: string;
-  /** Default: Cerebras's cloud. */
-  baseUrl?: string;
-  model?: string;
-  /** From the request to the first chunk; default `DEFAULT_FIRST_TOKEN_TIMEOUT_MS`. */
-  firstTokenTimeoutMs?: number;
-  /** Between chunks; default `DEFAULT_INTER_TOKEN_TIMEOUT_MS`. */
-  interTokenTimeoutMs?: number;
-}
+/** Options of `CerebrasLlm`: the common ones only. */
+export type CerebrasLlmOptions = LlmAdapterOptions;
 
 /**
  * The Cerebras LLM stage. The SDK's TCP warming stays off, in production too: it is a `GET` sent

@@ -9,7 +9,7 @@ import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
 import { ChatChunkReader, toChatRequest } from './openai-chat.js';
 import type { ChatChunk } from './openai-chat.js';
 import { LlmProviderError, describeError, guardStream, validateCommon } from './stream-guard.js';
-import type { StreamDeadlines } from './stream-guard.js';
+import type { LlmAdapterOptions, StreamDeadlines } from './stream-guard.js';
 
 /** Groq's fastest small model, the issue's default. */
 export const DEFAULT_GROQ_MODEL = 'llama-3.1-8b-instant';
@@ -17,17 +17,9 @@ export const DEFAULT_GROQ_MODEL = 'llama-3.1-8b-instant';
 export const GROQ_CLOUD_BASE_URL = 'https://api.groq.com';
 
 /** Options of `GroqLlm`. */
-export interface GroqLlmOptions {
-  apiKey: string;
-  /** Default: Groq's cloud. A self-hosted server's root URL with `openAiCompatiblePath`. */
-  baseUrl?: string;
-  model?: string;
-  /** Ask for `/v1/...` instead of groq-sdk's hard-coded `/openai/v1/...` (vLLM, llama.cpp, Ollama). */
+export interface GroqLlmOptions extends LlmAdapterOptions {
+  /** Ask for `/v1/...` instead of groq-sdk's hard-coded `/openai/v1/...` (vLLM, llama.cpp, Ollama); `baseUrl` is then the server's root URL. */
   openAiCompatiblePath?: boolean;
-  /** From the request to the first chunk; default `DEFAULT_FIRST_TOKEN_TIMEOUT_MS`. */
-  firstTokenTimeoutMs?: number;
-  /** Between chunks; default `DEFAULT_INTER_TOKEN_TIMEOUT_MS`. */
-  interTokenTimeoutMs?: number;
 }
 
 /** Rewrites groq-sdk's `/openai/v1/` paths to the `/v1/` that OpenAI-compatible servers serve (providers.md 0.6). */

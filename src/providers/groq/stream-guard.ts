@@ -45,11 +45,20 @@ export function redact(message: string, apiKey: string): string {
   return out.replace(KEY_LIKE, '[redacted]');
 }
 
+/** What every LLM adapter takes. */
+export interface LlmAdapterOptions {
+  apiKey: string;
+  /** Default: the provider's cloud. */
+  baseUrl?: string;
+  model?: string;
+  /** From the request to the first chunk; default `DEFAULT_FIRST_TOKEN_TIMEOUT_MS`. */
+  firstTokenTimeoutMs?: number;
+  /** Between chunks; default `DEFAULT_INTER_TOKEN_TIMEOUT_MS`. */
+  interTokenTimeoutMs?: number;
+}
+
 /** Checks the options every adapter shares; throws a message that says what to fix. */
-export function validateCommon(
-  label: string,
-  opts: { apiKey: string; baseUrl?: string; firstTokenTimeoutMs?: number; interTokenTimeoutMs?: number },
-): StreamDeadlines {
+export function validateCommon(label: string, opts: LlmAdapterOptions): StreamDeadlines {
   if (typeof opts.apiKey !== 'string' || opts.apiKey.length === 0) {
     throw new Error(`${label}: apiKey is required (any non-empty string for the offline emulator)`);
   }
