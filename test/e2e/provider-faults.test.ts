@@ -4,38 +4,25 @@
  * hang, and the session goes on.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import type { DeepgramEmulator } from '../../src/emulators/deepgram/index.js';
 import type { RunningLlmEmulator } from '../../src/emulators/llm/index.js';
-import { assembleProviders } from '../../src/main.js';
 import type { AssembledProviders } from '../../src/main.js';
-import { createGateway } from '../../src/server/gateway.js';
-import type { Gateway } from '../../src/server/gateway.js';
-import { SILENT_LOGGER } from '../../src/util/log.js';
+import { startProviderGateway } from '../helpers/gateway.js';
+import type { ProviderGateway } from '../helpers/gateway.js';
 import { TestClient } from '../helpers/ws-client.js';
 
+let gw: ProviderGateway;
 let providers: AssembledProviders;
-let gateway: Gateway;
 let url: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', LLM_FIRST_TOKEN_DEADLINE_MS: '300' });
-  providers = await assembleProviders(config.providers, SILENT_LOGGER, {
-    fast: true,
+  gw = await startProviderGateway({
+    env: { LLM_FIRST_TOKEN_DEADLINE_MS: '300' },
     sttScript: ['what time is it'],
   });
-  gateway = createGateway({
-    config,
-    log: SILENT_LOGGER,
-    stages: providers.stages,
-    resolveVoice: providers.resolveVoice,
-  });
-  url = (await gateway.listen()).url;
+  ({ providers, url } = gw);
 }, 20_000);
-afterAll(async () => {
-  await gateway.close();
-  await providers.close();
-});
+afterAll(() => gw.close());
 afterEach(() => {
   const e = providers.emulators!;
   for (const emulator of [e.deepgram, e.groq, e.cerebras, e.anthropic, e.cartesia]) emulator.setFault(null);

@@ -7,6 +7,8 @@ import type { LlmScript } from '../../src/providers/fake/scripted-llm.js';
 import { ScriptedStt } from '../../src/providers/fake/scripted-stt.js';
 import { ToneTts } from '../../src/providers/fake/tone-tts.js';
 import type { ToneTtsOptions } from '../../src/providers/fake/tone-tts.js';
+import { assembleProviders } from '../../src/main.js';
+import type { AssembledProviders } from '../../src/main.js';
 import { createGateway } from '../../src/server/gateway.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import { SILENT_LOGGER } from '../../src/util/log.js';
@@ -53,4 +55,47 @@ export async function startGateway(opts: TestGatewayOptions = {}): Promise<TestG
   });
   const { port, url } = await gateway.listen();
   return { gateway, config, port, url, events, llms, close: () => gateway.close() };
+}
+
+/** A gateway on the real adapters and SDKs, against the provider emulators started in-process. */
+export interface ProviderGateway {
+  url: string;
+  providers: AssembledProviders;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+/** Starts the emulators (fast profile unless asked otherwise), Silero and a gateway on an ephemeral port. */
+export async function startProviderGateway(
+  opts: {
+    env?: Record<string, string>;
+    sttScript?: string[];
+    /** Sees each voice resolution (the language a response will be spoken in). */
+    onResolveVoice?: (voice: string, language: string | undefined) => void;
+  } = {},
+): Promise<ProviderGateway> {
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
+  const providers = await assembleProviders(config.providers, SILENT_LOGGER, {
+    fast: true,
+    sttScript: opts.sttScript,
+  });
+  const gateway = createGateway({
+    config,
+    log: SILENT_LOGGER,
+    stages: providers.stages,
+    resolveVoice: (voice, language) => {
+      opts.onResolveVoice?.(voice, language);
+      return providers.resolveVoice(voice, language);
+    },
+  });
+  const { url } = await gateway.listen();
+  return {
+    url,
+    providers,
+    gateway,
+    close: async () => {
+      await gateway.close();
+      await providers.close();
+    },
+  };
 }

@@ -6,23 +6,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMulaw } from '../../src/audio/g711.js';
 import { resamplePcm16 } from '../../src/audio/resampler.js';
-import { loadConfig } from '../../src/config.js';
-import { assembleProviders } from '../../src/main.js';
-import type { AssembledProviders } from '../../src/main.js';
-import { createGateway } from '../../src/server/gateway.js';
-import type { Gateway } from '../../src/server/gateway.js';
-import { SILENT_LOGGER } from '../../src/util/log.js';
 import { loadSpeech } from '../fixtures/speech/index.js';
+import { startProviderGateway } from '../helpers/gateway.js';
+import type { ProviderGateway } from '../helpers/gateway.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-let providers: AssembledProviders;
-let gateway: Gateway;
+let gw: ProviderGateway;
 let url: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent' });
-  providers = await assembleProviders(config.providers, SILENT_LOGGER, {
-    fast: true,
+  gw = await startProviderGateway({
     sttScript: [
       'what is the weather like in paris today',
       'hello there',
@@ -31,18 +24,9 @@ beforeAll(async () => {
       'one more',
     ],
   });
-  gateway = createGateway({
-    config,
-    log: SILENT_LOGGER,
-    stages: providers.stages,
-    resolveVoice: providers.resolveVoice,
-  });
-  url = (await gateway.listen()).url;
+  url = gw.url;
 }, 20_000);
-afterAll(async () => {
-  await gateway.close();
-  await providers.close();
-});
+afterAll(() => gw.close());
 
 /** Sends audio bytes as 20 ms appends (`bytesPer20Ms` long), as fast as the socket takes them. */
 function stream(c: TestClient, bytes: Uint8Array, bytesPer20Ms: number): void {
@@ -195,19 +179,9 @@ describe('voice pipeline on real speech', () => {
   });
 
   it('semantic_vad ends the turn soon after the STT hears a finished sentence', async () => {
-    const scripted = await assembleProviders(loadConfig({ LOG_LEVEL: 'silent' }).providers, SILENT_LOGGER, {
-      fast: true,
-      sttScript: ['Hello there.'],
-    });
-    const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent' });
-    const gw = createGateway({
-      config,
-      log: SILENT_LOGGER,
-      stages: scripted.stages,
-      resolveVoice: scripted.resolveVoice,
-    });
+    const scripted = await startProviderGateway({ sttScript: ['Hello there.'] });
     try {
-      const c = await TestClient.connect((await gw.listen()).url);
+      const c = await TestClient.connect(scripted.url);
       await c.next('session.created');
       c.send({
         type: 'session.update',
@@ -228,29 +202,19 @@ describe('voice pipeline on real speech', () => {
       expect((stopped.audio_end_ms as number) - 1194).toBeLessThan(1_200);
       await c.close();
     } finally {
-      await gw.close();
       await scripted.close();
     }
   });
 
   it('a Spanish turn in a bilingual session: the answer is spoken in Spanish, with the Spanish voice', async () => {
-    const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', DEEPGRAM_LANGUAGE: 'multi' });
-    const bilingual = await assembleProviders(config.providers, SILENT_LOGGER, {
-      fast: true,
-      sttScript: ['[es] ¿Qué tiempo hace hoy en Madrid?', '[en] Hello there.'],
-    });
     const languages: (string | undefined)[] = [];
-    const gw = createGateway({
-      config,
-      log: SILENT_LOGGER,
-      stages: bilingual.stages,
-      resolveVoice: (voice, language) => {
-        languages.push(language);
-        return bilingual.resolveVoice(voice, language);
-      },
+    const bilingual = await startProviderGateway({
+      env: { DEEPGRAM_LANGUAGE: 'multi' },
+      sttScript: ['[es] ¿Qué tiempo hace hoy en Madrid?', '[en] Hello there.'],
+      onResolveVoice: (_voice, language) => languages.push(language),
     });
     try {
-      const c = await TestClient.connect((await gw.listen()).url);
+      const c = await TestClient.connect(bilingual.url);
       await c.next('session.created');
       c.send({
         type: 'session.update',
@@ -272,7 +236,6 @@ describe('voice pipeline on real speech', () => {
       expect(spoken[0]).toMatch(/^You said: ¿Qué tiempo hace hoy en Madrid/);
       await c.close();
     } finally {
-      await gw.close();
       await bilingual.close();
     }
   });
