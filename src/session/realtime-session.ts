@@ -82,7 +82,7 @@ interface Turn {
  */
 const SPECULATION_FINAL_WAIT_MS = 400;
 
-/** Appends remembered for latency measurement (20 s of 20 ms appends). */
+/** Appends remembered for latency measurement (at least 20 s of 20 ms appends). */
 const MAX_APPEND_TIMES = 1_000;
 
 /** Minimum audio a commit needs (OpenAI: "Expected at least 100ms of audio"). */
@@ -361,7 +361,8 @@ export class RealtimeSession {
     }
     this.vad.push(bytes);
     this.appendTimes.push({ endMs: this.input.endMs, at: performance.now() });
-    if (this.appendTimes.length > MAX_APPEND_TIMES) this.appendTimes.shift();
+    // Trimmed in one splice per MAX_APPEND_TIMES appends, not one shift per append (a hot path).
+    if (this.appendTimes.length >= 2 * MAX_APPEND_TIMES) this.appendTimes.splice(0, MAX_APPEND_TIMES);
     if (this.turn) this.turn.stt.push(bytes);
     // Between turns only the audio a coming turn may claim is kept: its prefix padding, plus how
     // far behind the VAD's decisions may run.
