@@ -72,6 +72,8 @@ export async function startProviderGateway(
     sttScript?: string[];
     /** Sees each voice resolution (the language a response will be spoken in). */
     onResolveVoice?: (voice: string, language: string | undefined) => void;
+    /** Sees every server event of every session (phone calls included). */
+    observer?: (sessionId: string, event: ServerEvent) => void;
   } = {},
 ): Promise<ProviderGateway> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
@@ -83,6 +85,7 @@ export async function startProviderGateway(
     config,
     log: SILENT_LOGGER,
     stages: providers.stages,
+    observer: opts.observer,
     resolveVoice: (voice, language) => {
       opts.onResolveVoice?.(voice, language);
       return providers.resolveVoice(voice, language);
