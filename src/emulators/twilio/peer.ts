@@ -167,6 +167,11 @@ export class TwilioPeer {
     await this.until(() => this.closed, timeoutMs, 'the stream to close');
   }
 
+  /** When the audio received so far will have played, by the caller's clock (performance.now()). */
+  get playoutEndsAt(): number {
+    return this.playEndsAt;
+  }
+
   /** Whether the socket is closed. */
   get isClosed(): boolean {
     return this.closed;
