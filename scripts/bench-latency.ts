@@ -35,6 +35,7 @@ import { SILENT_LOGGER } from '../src/util/log.js';
 import { SPEECH_FIXTURES, loadSpeech } from '../test/fixtures/speech/index.js';
 import type { SpeechFixtureName } from '../test/fixtures/speech/index.js';
 import { fmt, stats } from './latency/stats.js';
+import { PacedTicker } from './latency/paced.js';
 import { twilioPhase } from './latency/twilio-phase.js';
 import type { TwilioPhaseResult } from './latency/twilio-phase.js';
 import type { Stats } from './latency/stats.js';
@@ -230,9 +231,10 @@ class Mic {
     onEnd: (at: number) => void;
     onDone: () => void;
   }[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private t0 = 0;
-  private n = 0;
+  private readonly ticker = new PacedTicker(CHUNK_MS, (n, late) => {
+    this.lateness.push(late);
+    this.sendChunk(n);
+  });
   readonly lateness: number[] = [];
   private readonly chunkBytes: number;
   private readonly silence: Uint8Array;
@@ -246,8 +248,7 @@ class Mic {
   }
 
   start(): void {
-    this.t0 = performance.now();
-    this.tick();
+    this.ticker.start();
   }
 
   /**
@@ -270,26 +271,15 @@ class Mic {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.ticker.stop();
   }
 
-  private tick(): void {
-    const now = performance.now();
-    while (this.t0 + this.n * CHUNK_MS <= now) {
-      this.lateness.push(now - (this.t0 + this.n * CHUNK_MS));
-      this.sendChunk();
-      this.n++;
-    }
-    this.timer = setTimeout(() => this.tick(), this.t0 + this.n * CHUNK_MS - performance.now());
-  }
-
-  private sendChunk(): void {
+  private sendChunk(n: number): void {
     const head = this.queue[0];
     let chunk = this.silence;
     if (head) {
       const from = head.sent;
-      if (from === 0) head.onStart(this.n * CHUNK_MS);
+      if (from === 0) head.onStart(n * CHUNK_MS);
       const to = Math.min(from + this.chunkBytes, head.u.bytes.byteLength);
       chunk = new Uint8Array(this.chunkBytes).fill(this.silence[0]!);
       chunk.set(head.u.bytes.subarray(from, to));
@@ -446,6 +436,14 @@ async function measured<T>(run: (mics: Mic[]) => Promise<T>): Promise<{ result: 
   };
 }
 
+/** Each part of the session's latency split, summarised over `turns`. */
+function splitStats(turns: TurnLatency[]): Record<TurnKey, Stats> {
+  return Object.fromEntries(TURN_KEYS.map((k) => [k, stats(turns.map((l) => l[k]))])) as Record<
+    TurnKey,
+    Stats
+  >;
+}
+
 interface ConfigResult {
   name: string;
   turnsAttempted: number;
@@ -506,11 +504,7 @@ async function voiceConfig(f: Format): Promise<ConfigResult> {
       }),
     );
   });
-  const turns = serverTurns.slice(firstServer);
-  const server = Object.fromEntries(TURN_KEYS.map((k) => [k, stats(turns.map((l) => l[k]))])) as Record<
-    TurnKey,
-    Stats
-  >;
+  const server = splitStats(serverTurns.slice(firstServer));
   return {
     name: f.name,
     turnsAttempted: SESSIONS * TURNS,
@@ -706,14 +700,7 @@ try {
       turns: TURNS,
       fixtures: TURN_FIXTURES.map((t) => t.name),
     });
-    const turns = serverTurns.slice(first);
-    twilio = {
-      ...r,
-      server: Object.fromEntries(TURN_KEYS.map((k) => [k, stats(turns.map((l) => l[k]))])) as Record<
-        TurnKey,
-        Stats
-      >,
-    };
+    twilio = { ...r, server: splitStats(serverTurns.slice(first)) };
     console.log(`\n== Twilio Media Streams, G.711 μ-law 8 kHz, server_vad 500 ms, speculation on ==`);
     console.log(header);
     console.log(row('end of speech -> first audio delta (server)', twilio.server.endOfSpeechToFirstAudioMs));
@@ -726,20 +713,13 @@ try {
     );
     for (const fail of twilio.failures.slice(0, 10)) console.log(`  failed: ${fail}`);
     console.log('\n== paths side by side (speculation on; p50 / p95 ms) ==');
+    const side = (label: string, x: Stats) => console.log(`${label.padEnd(70)}${fmt(x.p50)} / ${fmt(x.p95)}`);
     for (const r of configs.filter((c) => c.speculation)) {
-      console.log(
-        `${`Realtime ${r.name}: end of speech -> first audio (server)`.padEnd(70)}${fmt(r.server.endOfSpeechToFirstAudioMs.p50)} / ${fmt(r.server.endOfSpeechToFirstAudioMs.p95)}`,
-      );
-      console.log(
-        `${`Realtime ${r.name}: last speech sent -> first delta (client)`.padEnd(70)}${fmt(r.clientEndOfSpeechToFirstAudioMs.p50)} / ${fmt(r.clientEndOfSpeechToFirstAudioMs.p95)}`,
-      );
+      side(`Realtime ${r.name}: end of speech -> first audio (server)`, r.server.endOfSpeechToFirstAudioMs);
+      side(`Realtime ${r.name}: last speech sent -> first delta (client)`, r.clientEndOfSpeechToFirstAudioMs);
     }
-    console.log(
-      `${'Twilio: end of speech -> first audio (server)'.padEnd(70)}${fmt(twilio.server.endOfSpeechToFirstAudioMs.p50)} / ${fmt(twilio.server.endOfSpeechToFirstAudioMs.p95)}`,
-    );
-    console.log(
-      `${'Twilio: caller last speech frame -> first media frame'.padEnd(70)}${fmt(twilio.callerEndOfSpeechToFirstMediaMs.p50)} / ${fmt(twilio.callerEndOfSpeechToFirstMediaMs.p95)}`,
-    );
+    side('Twilio: end of speech -> first audio (server)', twilio.server.endOfSpeechToFirstAudioMs);
+    side('Twilio: caller last speech frame -> first media frame', twilio.callerEndOfSpeechToFirstMediaMs);
   }
   bargeIn = await bargeIns(PCM24);
   console.log(`\n== barge-in (audio/pcm 24 kHz, interrupt_response) ==`);

@@ -10,6 +10,7 @@ import { TwilioPeer } from '../../src/emulators/twilio/peer.js';
 import { twilioSignature } from '../../src/telephony/signature.js';
 import { SPEECH_FIXTURES, loadSpeech } from '../../test/fixtures/speech/index.js';
 import type { SpeechFixtureName } from '../../test/fixtures/speech/index.js';
+import { PacedTicker } from './paced.js';
 import { stats } from './stats.js';
 import type { Stats } from './stats.js';
 
@@ -54,20 +55,17 @@ class PhoneLine {
     onEnd: (at: number) => void;
     onDone: () => void;
   }[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private t0 = 0;
-  private n = 0;
+  private readonly ticker = new PacedTicker(FRAME_MS, () => this.frame());
   private readonly silence = new Uint8Array(FRAME_BYTES).fill(SILENCE);
 
   constructor(private readonly peer: TwilioPeer) {}
 
   start(): void {
-    this.t0 = performance.now();
-    this.tick();
+    this.ticker.start();
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.ticker.stop();
   }
 
   /** Queues speech; resolves when its last speech frame was sent and when all of it was. */
@@ -78,15 +76,6 @@ class PhoneLine {
     const done = new Promise<void>((r) => (onDone = r));
     this.queue.push({ bytes, sent: 0, speechEnd: speechEndByte, onEnd, onDone });
     return { speechEndSentAt, done };
-  }
-
-  private tick(): void {
-    const now = performance.now();
-    while (this.t0 + this.n * FRAME_MS <= now) {
-      this.frame();
-      this.n++;
-    }
-    this.timer = setTimeout(() => this.tick(), this.t0 + this.n * FRAME_MS - performance.now());
   }
 
   private frame(): void {
