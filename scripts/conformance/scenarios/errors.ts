@@ -42,6 +42,13 @@ const append = (bytes: Uint8Array): E => ({
   audio: Buffer.from(bytes).toString('base64'),
 });
 const manual: SessionSettings = { turnDetection: null, output: 'text' };
+/** A conversation.item.truncate (item_id may be anything, to provoke validation errors). */
+const truncate = (itemId: unknown, contentIndex: number, audioEndMs: number): E => ({
+  type: 'conversation.item.truncate',
+  item_id: itemId,
+  content_index: contentIndex,
+  audio_end_ms: audioEndMs,
+});
 /** Cases whose trigger exists only in GA (beta has no such field, content type or event). */
 const gaOnly = (_o: KitOptions, d: Dialect) =>
   d === 'beta' ? 'GA only: beta has no such field, part or event' : null;
@@ -314,12 +321,7 @@ const CASES: ErrorCase[] = [
     variant: 'truncate',
     scope: 'gateway',
     param: 'item_id',
-    trigger: () => ({
-      type: 'conversation.item.truncate',
-      item_id: 'item_missing',
-      content_index: 0,
-      audio_end_ms: 0,
-    }),
+    trigger: () => truncate('item_missing', 0, 0),
   },
   {
     code: 'item_not_found',
@@ -370,12 +372,7 @@ const CASES: ErrorCase[] = [
       c.send({ type: 'conversation.item.create', item: userText('x', 'kit_u1') });
       await awaitItem(c, 'kit_u1');
     },
-    trigger: () => ({
-      type: 'conversation.item.truncate',
-      item_id: 'kit_u1',
-      content_index: 0,
-      audio_end_ms: 0,
-    }),
+    trigger: () => truncate('kit_u1', 0, 0),
   },
   {
     code: 'unsupported_content_type',
@@ -414,24 +411,14 @@ const CASES: ErrorCase[] = [
       c.send(assistantText(ctx.dialect, 'kit_a1'));
       await awaitItem(c, 'kit_a1');
     },
-    trigger: () => ({
-      type: 'conversation.item.truncate',
-      item_id: 'kit_a1',
-      content_index: 3,
-      audio_end_ms: 0,
-    }),
+    trigger: () => truncate('kit_a1', 3, 0),
   },
   {
     code: 'audio_end_ms_out_of_range',
     scope: 'gateway',
     param: 'audio_end_ms',
     setup: (c, ctx) => spokenAnswer(c, ctx.dialect),
-    trigger: (_d, s) => ({
-      type: 'conversation.item.truncate',
-      item_id: s.itemId,
-      content_index: 0,
-      audio_end_ms: 999_999,
-    }),
+    trigger: (_d, s) => truncate(s.itemId, 0, 999_999),
   },
   {
     code: 'invalid_call_id',
