@@ -69,6 +69,8 @@ export interface ProviderGateway {
 export async function startProviderGateway(
   opts: {
     env?: Record<string, string>;
+    /** Near-zero emulator latencies (default); false: the default profile, real-time-like. */
+    fast?: boolean;
     sttScript?: string[];
     /** Sees each voice resolution (the language a response will be spoken in). */
     onResolveVoice?: (voice: string, language: string | undefined) => void;
@@ -78,7 +80,7 @@ export async function startProviderGateway(
 ): Promise<ProviderGateway> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
   const providers = await assembleProviders(config.providers, SILENT_LOGGER, {
-    fast: true,
+    fast: opts.fast ?? true,
     sttScript: opts.sttScript,
   });
   const gateway = createGateway({
