@@ -46,7 +46,7 @@ beforeAll(async () => {
     );
     child.stderr!.on('data', (d: Buffer) => {
       logs.push(d.toString());
-      const m = /"msg":"gateway listening","url":"wss:\/\/127\.0\.0\.1:(\d+)/.exec(logs.join(''));
+      const m = /"url":"wss:\/\/127\.0\.0\.1:(\d+)[^\n]*"msg":"gateway listening"/.exec(logs.join(''));
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
