@@ -244,7 +244,11 @@ async function main(): Promise<void> {
       void gateway.close();
       return;
     }
-    log.info('shutting down', { signal, sessions: gateway.sessionCount, drainTimeoutMs: config.drainTimeoutMs });
+    log.info('shutting down', {
+      signal,
+      sessions: gateway.sessionCount,
+      drainTimeoutMs: config.drainTimeoutMs,
+    });
     stopping = gateway
       .drain(config.drainTimeoutMs)
       .then(() => gateway.close())

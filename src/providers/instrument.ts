@@ -19,7 +19,11 @@ export interface ProviderMetrics {
 }
 
 /** Re-yields `source`; an error thrown while `signal` is not aborted is reported, then rethrown. */
-async function* counted<T>(source: AsyncIterable<T>, signal: AbortSignal, onError: () => void): AsyncIterable<T> {
+async function* counted<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal,
+  onError: () => void,
+): AsyncIterable<T> {
   try {
     yield* source;
   } catch (err) {

@@ -9,8 +9,7 @@ export type AdmissionRefusal = 'max_sessions' | 'max_sessions_per_key' | 'draini
 
 /** The outcome of asking for a slot. */
 export type Admission =
-  | { ok: true; release: () => void }
-  | { ok: false; reason: AdmissionRefusal; message: string };
+  { ok: true; release: () => void } | { ok: false; reason: AdmissionRefusal; message: string };
 
 /** What `/readyz` reports. */
 export interface Readiness {

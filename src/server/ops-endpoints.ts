@@ -28,14 +28,26 @@ export function handleOpsRequest(
   if (req.method !== 'GET') return false;
   if (path === '/readyz') {
     const r = ctx.admission.readiness();
-    sendJson(res, r.ready ? 200 : 503, { status: r.status, sessions: r.sessions, maxSessions: r.maxSessions });
+    sendJson(res, r.ready ? 200 : 503, {
+      status: r.status,
+      sessions: r.sessions,
+      maxSessions: r.maxSessions,
+    });
     return true;
   }
   if (path !== '/metrics' || ctx.metricsAccess === 'off') return false;
   // With `auto`, metrics need a gateway key whenever keys are configured: the listener is then
   // reachable from the network, and session counts and provider failures are not for everyone.
-  if (ctx.metricsAccess === 'auto' && !ctx.keys.accepts(presentedKey(req, new URL(req.url ?? '/', 'http://x')))) {
-    sendError(res, 401, 'invalid_api_key', 'GET /metrics needs a gateway key: `Authorization: Bearer <key>`.');
+  if (
+    ctx.metricsAccess === 'auto' &&
+    !ctx.keys.accepts(presentedKey(req, new URL(req.url ?? '/', 'http://x')))
+  ) {
+    sendError(
+      res,
+      401,
+      'invalid_api_key',
+      'GET /metrics needs a gateway key: `Authorization: Bearer <key>`.',
+    );
     return true;
   }
   void ctx.metrics.render().then(

@@ -98,7 +98,9 @@ describe('backpressure', () => {
     c.send({ type: 'response.create', response: { output_modalities: ['text'] } });
     const closed = closeOf(c.ws);
     await waitUntil(async () => {
-      const metric = gw!.gateway.metrics.registry.getSingleMetric('realtime_gateway_outbound_backpressure_total')!;
+      const metric = gw!.gateway.metrics.registry.getSingleMetric(
+        'realtime_gateway_outbound_backpressure_total',
+      )!;
       return (await metric.get()).values.some((v) => v.labels.action === 'closed' && v.value === 1);
     }, 10_000);
     socket.resume();

@@ -67,12 +67,18 @@ describe('the registry', () => {
     m.observe('sess_a', ev({ type: 'input_audio_buffer.speech_started', item_id: 'i', audio_start_ms: 0 }));
     m.observe(
       'sess_a',
-      ev({ type: 'response.done', response: { status: 'cancelled', status_details: { reason: 'turn_detected' } } }),
+      ev({
+        type: 'response.done',
+        response: { status: 'cancelled', status_details: { reason: 'turn_detected' } },
+      }),
     );
     // A client's own cancel is no barge-in.
     m.observe(
       'sess_a',
-      ev({ type: 'response.done', response: { status: 'cancelled', status_details: { reason: 'client_cancelled' } } }),
+      ev({
+        type: 'response.done',
+        response: { status: 'cancelled', status_details: { reason: 'client_cancelled' } },
+      }),
     );
     expect(await value(m, 'barge_in_stop_seconds', {}, '_count')).toBe(1);
     expect(await value(m, 'responses_total', { status: 'cancelled' })).toBe(2);

@@ -34,7 +34,11 @@ describe('session caps', () => {
     });
     const first = await connectAs(gw.url, 'k1');
     await first.next('session.created');
-    expect((await httpGet(gw.port, '/readyz')).json).toEqual({ status: 'ready', sessions: 1, maxSessions: 2 });
+    expect((await httpGet(gw.port, '/readyz')).json).toEqual({
+      status: 'ready',
+      sessions: 1,
+      maxSessions: 2,
+    });
 
     // A second session for k1: the upgrade succeeds, one error is the only event, then 1013.
     const sameKey = await connectAs(gw.url, 'k1');

@@ -30,15 +30,18 @@ export function httpGet(
 /** Resolves with the close code and reason of a socket. */
 export function closeOf(ws: WebSocket): Promise<{ code: number; reason: string }> {
   if (ws.readyState === WebSocket.CLOSED) return Promise.reject(new Error('already closed'));
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  return new Promise((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
 }
 
 /** An upgrade expected to be refused: its HTTP status, headers and JSON body. */
 export function refusedUpgrade(
   url: string,
+  opts: { ca?: string } = {},
 ): Promise<{ status: number; headers: Record<string, unknown>; body: { error: Record<string, unknown> } }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { authorization: 'Bearer test-key' } });
+    const ws = new WebSocket(url, { headers: { authorization: 'Bearer test-key' }, ca: opts.ca });
     ws.once('unexpected-response', (_req, res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));

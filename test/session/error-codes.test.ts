@@ -398,7 +398,11 @@ describe('error codes: one error, right fields, nothing else changes', () => {
   it('session_expired then close 1001 after the idle timeout', async () => {
     const h = new Harness({ limits: { idleTimeoutMs: 30 } });
     await h.waitFor('error');
-    expect(h.lastError()).toMatchObject({ code: 'session_expired', type: 'invalid_request_error', param: null });
+    expect(h.lastError()).toMatchObject({
+      code: 'session_expired',
+      type: 'invalid_request_error',
+      param: null,
+    });
     expect(h.closes).toEqual([{ code: 1001, reason: 'session idle' }]);
   });
 
