@@ -272,7 +272,7 @@ export const ERROR_CODES = {
     type: 'authentication_error',
     message: 'Incorrect API key provided.',
     retryable: false,
-    doc: 'Handshake refused with HTTP 401: no key, or a key not in `GATEWAY_API_KEYS`.',
+    doc: 'Handshake refused with HTTP 401: no key, or a key not in `GATEWAY_API_KEYS`. Also `GET /metrics` without a gateway key when `METRICS=auto` and keys are configured.',
   },
   origin_not_allowed: {
     type: 'invalid_request_error',

@@ -25,7 +25,7 @@ async function value(
   const { values } = await metric.get();
   const series = values.find(
     (v) =>
-      (suffix === '' || v.metricName === `realtime_gateway_${name}${suffix}`) &&
+      (suffix === '' || (v as { metricName?: string }).metricName === `realtime_gateway_${name}${suffix}`) &&
       Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l),
   );
   return series?.value ?? 0;
