@@ -14,6 +14,9 @@
  * the cancelled response kept coming after `input_audio_buffer.speech_started`, at the gateway (its
  * event observer) and at the client.
  * Each format is measured with speculative turn start on and off (SPECULATIVE_TURN_START).
+ * With `--twilio`, a phone phase follows: S emulated Twilio calls (signed webhook, Media Stream,
+ * 20 ms μ-law frames every 20 ms), N turns each, timed from the caller's last speech frame to the
+ * first outbound `media` frame, printed beside the Realtime path's figures.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +34,11 @@ import type { TurnLatency } from '../src/session/realtime-session.js';
 import { SILENT_LOGGER } from '../src/util/log.js';
 import { SPEECH_FIXTURES, loadSpeech } from '../test/fixtures/speech/index.js';
 import type { SpeechFixtureName } from '../test/fixtures/speech/index.js';
+import { fmt, stats } from './latency/stats.js';
+import { PacedTicker } from './latency/paced.js';
+import { twilioPhase } from './latency/twilio-phase.js';
+import type { TwilioPhaseResult } from './latency/twilio-phase.js';
+import type { Stats } from './latency/stats.js';
 
 // ---- arguments -------------------------------------------------------------------------------
 
@@ -48,6 +56,9 @@ const BARGE_INS = intArg('--barge-ins', 20);
 const jsonAt = args.indexOf('--json');
 const JSON_FILE = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
 if (jsonAt >= 0 && !JSON_FILE) throw new Error('--json needs a file name');
+const TWILIO = args.includes('--twilio');
+/** Signs the emulated Twilio's requests; any value works, as long as both sides share it. */
+const TWILIO_AUTH_TOKEN = 'bench-twilio-token';
 
 // ---- constants -------------------------------------------------------------------------------
 
@@ -93,27 +104,6 @@ const TARGET_BARGE_IN_MS = 30;
 // ---- small helpers ---------------------------------------------------------------------------
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
-
-/** Summary of one series: linear-interpolated percentiles (p50, p95) and the maximum. */
-interface Stats {
-  n: number;
-  p50: number | null;
-  p95: number | null;
-  max: number | null;
-}
-function stats(xs: number[]): Stats {
-  if (xs.length === 0) return { n: 0, p50: null, p95: null, max: null };
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => {
-    const i = (s.length - 1) * p;
-    const lo = Math.floor(i);
-    const hi = Math.ceil(i);
-    return s[lo]! + (s[hi]! - s[lo]!) * (i - lo);
-  };
-  const r = (v: number) => Math.round(v * 10) / 10;
-  return { n: s.length, p50: r(q(0.5)), p95: r(q(0.95)), max: r(s[s.length - 1]!) };
-}
-const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(1));
 
 /** A received server event and when it arrived (audio payloads reduced to their byte count). */
 interface Got {
@@ -241,9 +231,10 @@ class Mic {
     onEnd: (at: number) => void;
     onDone: () => void;
   }[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private t0 = 0;
-  private n = 0;
+  private readonly ticker = new PacedTicker(CHUNK_MS, (n, late) => {
+    this.lateness.push(late);
+    this.sendChunk(n);
+  });
   readonly lateness: number[] = [];
   private readonly chunkBytes: number;
   private readonly silence: Uint8Array;
@@ -257,8 +248,7 @@ class Mic {
   }
 
   start(): void {
-    this.t0 = performance.now();
-    this.tick();
+    this.ticker.start();
   }
 
   /**
@@ -281,26 +271,15 @@ class Mic {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.ticker.stop();
   }
 
-  private tick(): void {
-    const now = performance.now();
-    while (this.t0 + this.n * CHUNK_MS <= now) {
-      this.lateness.push(now - (this.t0 + this.n * CHUNK_MS));
-      this.sendChunk();
-      this.n++;
-    }
-    this.timer = setTimeout(() => this.tick(), this.t0 + this.n * CHUNK_MS - performance.now());
-  }
-
-  private sendChunk(): void {
+  private sendChunk(n: number): void {
     const head = this.queue[0];
     let chunk = this.silence;
     if (head) {
       const from = head.sent;
-      if (from === 0) head.onStart(this.n * CHUNK_MS);
+      if (from === 0) head.onStart(n * CHUNK_MS);
       const to = Math.min(from + this.chunkBytes, head.u.bytes.byteLength);
       chunk = new Uint8Array(this.chunkBytes).fill(this.silence[0]!);
       chunk.set(head.u.bytes.subarray(from, to));
@@ -328,7 +307,14 @@ interface Observed {
 
 // ---- the run ---------------------------------------------------------------------------------
 
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+const config = loadConfig({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+  TWILIO_AUTH_TOKEN,
+  // Calls get the same turn detection as the Realtime sessions, so the paths compare like for like.
+  TWILIO_AGENT: JSON.stringify({ session: { type: 'realtime', audio: { input: { turn_detection: VAD } } } }),
+});
 const script = Array.from({ length: 5_000 }, (_, i) => TURN_FIXTURES[i % TURN_FIXTURES.length]!.text);
 const providers = await assembleProviders(config.providers, SILENT_LOGGER, {
   fast: false,
@@ -450,6 +436,14 @@ async function measured<T>(run: (mics: Mic[]) => Promise<T>): Promise<{ result: 
   };
 }
 
+/** Each part of the session's latency split, summarised over `turns`. */
+function splitStats(turns: TurnLatency[]): Record<TurnKey, Stats> {
+  return Object.fromEntries(TURN_KEYS.map((k) => [k, stats(turns.map((l) => l[k]))])) as Record<
+    TurnKey,
+    Stats
+  >;
+}
+
 interface ConfigResult {
   name: string;
   turnsAttempted: number;
@@ -510,11 +504,7 @@ async function voiceConfig(f: Format): Promise<ConfigResult> {
       }),
     );
   });
-  const turns = serverTurns.slice(firstServer);
-  const server = Object.fromEntries(TURN_KEYS.map((k) => [k, stats(turns.map((l) => l[k]))])) as Record<
-    TurnKey,
-    Stats
-  >;
+  const server = splitStats(serverTurns.slice(firstServer));
   return {
     name: f.name,
     turnsAttempted: SESSIONS * TURNS,
@@ -675,6 +665,7 @@ console.log(`Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.
 
 const configs: (ConfigResult & { speculation: boolean })[] = [];
 let bargeIn: BargeInResult | null = null;
+let twilio: (TwilioPhaseResult & { server: Record<TurnKey, Stats> }) | null = null;
 try {
   for (const [f, speculation] of [
     [PCM24, true],
@@ -698,6 +689,37 @@ try {
     );
     for (const fail of r.failures.slice(0, 10)) console.log(`  failed: ${fail}`);
     console.log(loadLine(r.load));
+  }
+  if (TWILIO) {
+    config.speculativeTurnStart = true;
+    const first = serverTurns.length;
+    const r = await twilioPhase({
+      baseUrl: url.replace(/^ws/, 'http').replace(/\/v1\/realtime$/, ''),
+      authToken: TWILIO_AUTH_TOKEN,
+      calls: SESSIONS,
+      turns: TURNS,
+      fixtures: TURN_FIXTURES.map((t) => t.name),
+    });
+    twilio = { ...r, server: splitStats(serverTurns.slice(first)) };
+    console.log(`\n== Twilio Media Streams, G.711 μ-law 8 kHz, server_vad 500 ms, speculation on ==`);
+    console.log(header);
+    console.log(row('end of speech -> first audio delta (server)', twilio.server.endOfSpeechToFirstAudioMs));
+    for (const [k, label] of LABELS) console.log(row(label, twilio.server[k]));
+    console.log(row('caller last speech frame -> first media frame', twilio.callerEndOfSpeechToFirstMediaMs));
+    console.log(row('webhook -> first greeting media frame', twilio.webhookToFirstGreetingMediaMs));
+    console.log(
+      `turns: ${twilio.turnsAttempted} attempted, ${twilio.callerEndOfSpeechToFirstMediaMs.n} measured, ` +
+        `${twilio.failures.length} failed`,
+    );
+    for (const fail of twilio.failures.slice(0, 10)) console.log(`  failed: ${fail}`);
+    console.log('\n== paths side by side (speculation on; p50 / p95 ms) ==');
+    const side = (label: string, x: Stats) => console.log(`${label.padEnd(70)}${fmt(x.p50)} / ${fmt(x.p95)}`);
+    for (const r of configs.filter((c) => c.speculation)) {
+      side(`Realtime ${r.name}: end of speech -> first audio (server)`, r.server.endOfSpeechToFirstAudioMs);
+      side(`Realtime ${r.name}: last speech sent -> first delta (client)`, r.clientEndOfSpeechToFirstAudioMs);
+    }
+    side('Twilio: end of speech -> first audio (server)', twilio.server.endOfSpeechToFirstAudioMs);
+    side('Twilio: caller last speech frame -> first media frame', twilio.callerEndOfSpeechToFirstMediaMs);
   }
   bargeIn = await bargeIns(PCM24);
   console.log(`\n== barge-in (audio/pcm 24 kHz, interrupt_response) ==`);
@@ -772,6 +794,7 @@ if (JSON_FILE) {
         percentiles: 'linear interpolation between closest ranks',
         configurations: configs,
         bargeIn,
+        twilio,
         targets,
         sequentialBaselineMs: baselineMs,
       },

@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { DEFAULT_SESSION_LIMITS } from './session/limits.js';
 import type { SessionLimits } from './session/limits.js';
 import type { LogLevel } from './util/log.js';
+import { DEFAULT_CALL_AGENT, parseCallAgent } from './telephony/call-agent.js';
+import type { CallAgent } from './telephony/call-agent.js';
+import { readFileSync } from 'node:fs';
 
 /** The gateway's settings. */
 export interface GatewayConfig {
@@ -35,6 +38,22 @@ export interface GatewayConfig {
   defaultInstructions: string;
   limits: SessionLimits;
   providers: ProvidersConfig;
+  telephony: TelephonyConfig;
+}
+
+/** Phone calls through Twilio Media Streams. */
+export interface TelephonyConfig {
+  /** Signs and checks Twilio's requests; null: the `/twilio/*` routes are off. */
+  authToken: string | null;
+  /** The gateway's externally visible base URL (https); null: taken from each request's headers. */
+  publicUrl: string | null;
+  /** Caller number prefixes to languages, longest prefix first. */
+  languageByPrefix: [prefix: string, language: string][];
+  /** The language of a caller no prefix matches. */
+  defaultLanguage: string;
+  agent: CallAgent;
+  /** How long a call prepared by the voice webhook waits for its media stream. */
+  prewarmTtlMs: number;
 }
 
 /** Which provider set runs the sessions. */
@@ -177,6 +196,15 @@ const EnvSchema = z.object({
   CARTESIA_VOICE_MAP: list,
   CARTESIA_LANGUAGE_VOICES: list,
   SIM_STT_SCRIPT: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  PUBLIC_URL: optionalHttpUrl,
+  TWILIO_LANGUAGE_BY_PREFIX: z.string().default('+52=es,+1=en'),
+  TWILIO_DEFAULT_LANGUAGE: z.string().min(2).default('en'),
+  TWILIO_AGENT: optionalString,
+  TWILIO_AGENT_FILE: optionalString,
+  TWILIO_TOOL_WEBHOOK_URL: optionalHttpUrl,
+  // Twilio opens the stream within a second or two of the webhook's answer; 30 s is generous.
+  TWILIO_PREWARM_TTL_MS: int(1_000).default(30_000),
 });
 
 /** Thrown for settings that cannot work; the message says what to change. */
@@ -224,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultVoice: e.DEFAULT_VOICE,
     defaultInstructions: e.DEFAULT_INSTRUCTIONS,
     providers: resolveProviders(e),
+    telephony: resolveTelephony(e),
     limits: {
       ...DEFAULT_SESSION_LIMITS,
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
@@ -316,6 +345,46 @@ function resolveProviders(e: Env): ProvidersConfig {
       emotion: e.CARTESIA_EMOTION ?? null,
     },
     sttScriptFile: e.SIM_STT_SCRIPT ?? null,
+  };
+}
+
+function resolveTelephony(e: Env): TelephonyConfig {
+  if (e.TWILIO_AGENT && e.TWILIO_AGENT_FILE)
+    throw new ConfigError('Set TWILIO_AGENT (JSON) or TWILIO_AGENT_FILE (a path to JSON), not both.');
+  let agent = DEFAULT_CALL_AGENT;
+  const source = e.TWILIO_AGENT_FILE ? `TWILIO_AGENT_FILE (${e.TWILIO_AGENT_FILE})` : 'TWILIO_AGENT';
+  let text = e.TWILIO_AGENT;
+  if (e.TWILIO_AGENT_FILE) {
+    try {
+      text = readFileSync(e.TWILIO_AGENT_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`${source}: cannot read the file (${(err as Error).message}).`);
+    }
+  }
+  if (text !== undefined) {
+    const parsed = parseCallAgent(text, source);
+    if (!parsed.ok) throw new ConfigError(parsed.message);
+    agent = parsed.agent;
+  }
+  if (e.TWILIO_TOOL_WEBHOOK_URL) agent = { ...agent, toolWebhookUrl: e.TWILIO_TOOL_WEBHOOK_URL };
+  const prefixes = parsePairs(
+    'TWILIO_LANGUAGE_BY_PREFIX',
+    e.TWILIO_LANGUAGE_BY_PREFIX.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+    '<+country prefix>=<language>',
+  );
+  for (const prefix of Object.keys(prefixes)) {
+    if (!/^\+\d{1,6}$/.test(prefix))
+      throw new ConfigError(`TWILIO_LANGUAGE_BY_PREFIX: '${prefix}' is not a prefix like +52.`);
+  }
+  return {
+    authToken: e.TWILIO_AUTH_TOKEN ?? null,
+    publicUrl: e.PUBLIC_URL ? e.PUBLIC_URL.replace(/\/+$/, '') : null,
+    languageByPrefix: Object.entries(prefixes).sort((a, b) => b[0].length - a[0].length),
+    defaultLanguage: e.TWILIO_DEFAULT_LANGUAGE,
+    agent,
+    prewarmTtlMs: e.TWILIO_PREWARM_TTL_MS,
   };
 }
 

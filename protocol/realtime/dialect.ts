@@ -53,9 +53,16 @@ class BetaCodec implements DialectCodec {
   private pendingSessionTemperature: number | undefined;
   private pendingResponseTemperature: number | undefined;
   private readonly responseTemperatures = new Map<string, number>();
+  /**
+   * The frame being handled failed the beta parse, so the error that answers it (sent at once)
+   * already names the field as the client sent it: renaming a GA path there would name a field
+   * the client never sent (`session.output_modalities` sent to beta reported as `session.modalities`).
+   */
+  private parseFailed = false;
 
   decode(text: string): ParseResult<ClientEvent> {
     const parsed = parseBetaClientEvent(text);
+    this.parseFailed = !parsed.ok;
     return parsed.ok ? { ok: true, event: this.toGa(parsed.event) } : parsed;
   }
 
@@ -67,6 +74,10 @@ class BetaCodec implements DialectCodec {
       case 'error':
         this.pendingSessionTemperature = undefined;
         this.pendingResponseTemperature = undefined;
+        if (this.parseFailed) {
+          this.parseFailed = false;
+          return event;
+        }
         return {
           ...event,
           error: { ...event.error, param: event.error.param && betaParam(event.error.param) },

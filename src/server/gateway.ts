@@ -15,8 +15,10 @@ import { errorBody } from '../../protocol/realtime/index.js';
 import type { ServerEvent } from '../../protocol/realtime/index.js';
 import type { GatewayConfig } from '../config.js';
 import type { Stages } from '../providers/types.js';
+import type { ClientTransport } from '../session/event-writer.js';
 import { RealtimeSession } from '../session/realtime-session.js';
-import type { TurnLatency } from '../session/realtime-session.js';
+import type { LanguagePolicy, TurnLatency } from '../session/realtime-session.js';
+import { TwilioEndpoints } from '../telephony/twilio-server.js';
 import { newId } from '../util/ids.js';
 import type { Logger } from '../util/log.js';
 import { SessionAdmission } from './admission.js';
@@ -66,6 +68,8 @@ export interface Gateway {
   readonly sessionCount: number;
   /** The metrics registry. */
   readonly metrics: GatewayMetrics;
+  /** Phone calls with a session open (prepared by the webhook or streaming). */
+  readonly callCount: number;
 }
 
 /** Builds a gateway; nothing listens until `listen()`. */
@@ -90,8 +94,62 @@ export function createGateway(deps: GatewayDeps): Gateway {
       )
     : createHttpServer(onRequest);
 
+  /** A session on `transport`; the Realtime socket and a phone call differ only in these settings. */
+  const openSession = (
+    transport: ClientTransport,
+    o: {
+      dialect: 'ga' | 'beta';
+      kind: 'realtime' | 'transcription';
+      model: string | null;
+      languagePolicy?: LanguagePolicy;
+    },
+  ): RealtimeSession => {
+    const sessionId = newId('sess');
+    return new RealtimeSession({
+      transport,
+      dialect: o.dialect,
+      kind: o.kind,
+      stages: deps.stages(sessionId),
+      limits: config.limits,
+      defaults: {
+        id: sessionId,
+        model: o.model ?? config.defaultModel,
+        expiresAt: Math.floor((Date.now() + config.limits.maxSessionDurationMs) / 1000),
+        instructions: config.defaultInstructions,
+        voice: config.defaultVoice,
+        turnDetection: 'server_vad',
+      },
+      modelOpen: o.model === null,
+      resolveVoice: deps.resolveVoice ?? ((v) => v),
+      log: (level, msg, fields) => log[level](msg, fields),
+      logContent: config.logContent,
+      observer: (e) => {
+        metrics.observe(sessionId, e);
+        if (config.logContent) logContent(log, sessionId, e);
+        deps.observer?.(sessionId, e);
+      },
+      onTurnLatency: (l) => {
+        metrics.turnLatency(l);
+        deps.onTurnLatency?.(sessionId, l);
+      },
+      onBackpressure: (action) => metrics.outboundBackpressure(action),
+      speculativeTurnStart: config.speculativeTurnStart,
+      languagePolicy: o.languagePolicy,
+    });
+  };
+  const twilio = new TwilioEndpoints({
+    config: config.telephony,
+    tls: config.tls !== null,
+    log,
+    // A call is its session's only client: GA, and the agent's model, not the caller's choice.
+    openSession: (transport, languagePolicy) =>
+      openSession(transport, { dialect: 'ga', kind: 'realtime', model: config.defaultModel, languagePolicy }),
+  });
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://gateway.invalid').pathname;
+    if (TwilioEndpoints.owns(path)) return twilio.handleUpgrade(req, socket, head);
     const decision = checkHandshake(req, keys, config.allowedOrigins);
     if (!decision.ok) {
       log.info('handshake refused', { status: decision.status, code: decision.code });
@@ -108,36 +166,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!admitted.ok) return refuseSession(ws, admitted);
-      const sessionId = newId('sess');
-      const session = new RealtimeSession({
-        transport: ws,
+      const session = openSession(ws, {
         dialect: decision.dialect,
         kind: decision.kind,
-        stages: deps.stages(sessionId),
-        limits: config.limits,
-        defaults: {
-          id: sessionId,
-          model: decision.model ?? config.defaultModel,
-          expiresAt: Math.floor((Date.now() + config.limits.maxSessionDurationMs) / 1000),
-          instructions: config.defaultInstructions,
-          voice: config.defaultVoice,
-          turnDetection: 'server_vad',
-        },
-        modelOpen: decision.model === null,
-        resolveVoice: deps.resolveVoice ?? ((v) => v),
-        log: (level, msg, fields) => log[level](msg, fields),
-        logContent: config.logContent,
-        observer: (e) => {
-          metrics.observe(sessionId, e);
-          if (config.logContent) logContent(log, sessionId, e);
-          deps.observer?.(sessionId, e);
-        },
-        onTurnLatency: (l) => {
-          metrics.turnLatency(l);
-          deps.onTurnLatency?.(sessionId, l);
-        },
-        onBackpressure: (action) => metrics.outboundBackpressure(action),
-        speculativeTurnStart: config.speculativeTurnStart,
+        model: decision.model,
       });
       sessions.set(ws, session);
       metrics.sessionOpened('websocket');
@@ -170,7 +202,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://gateway.invalid').pathname;
     if (req.method === 'GET' && path === '/healthz')
-      return sendJson(res, 200, { status: 'ok', sessions: sessions.size });
+      return sendJson(res, 200, { status: 'ok', sessions: sessions.size, calls: twilio.callCount });
+    if (TwilioEndpoints.owns(path)) return twilio.handleRequest(req, res, path);
     const ops = { admission, metrics, metricsAccess: config.metrics, keys };
     if (handleOpsRequest(req, res, path, ops)) return;
     if (path.replace(/\/+$/, '') === REALTIME_PATH) {
@@ -194,6 +227,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log.info('draining', { sessions: sessions.size, deadlineMs });
       await drainSessions(sessions, deadlineMs);
     },
+    get callCount() {
+      return twilio.callCount;
+    },
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -207,6 +243,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }),
     close: async () => {
       admission.startDraining();
+      twilio.close();
       for (const [ws, session] of sessions) {
         session.close();
         ws.close(CLOSE_GOING_AWAY, 'server shutting down');

@@ -19,6 +19,8 @@ import { newId } from '../util/ids.js';
 /** What a session needs of its socket; tests inject a fake, the server wraps `ws`. */
 export interface ClientTransport {
   send(text: string): void;
+  /** An in-process client takes the event as an object: no JSON round trip. */
+  sendEvent?(event: object): void;
   close(code: number, reason: string): void;
   /** Bytes queued in the socket and not yet written. */
   readonly bufferedAmount: number;
@@ -69,7 +71,9 @@ export class EventWriter {
     }
     const shaped = this.codec.encode(stamped as unknown as ServerEvent);
     this.observer?.(stamped as unknown as ServerEvent);
-    if (shaped) this.transport.send(JSON.stringify(shaped));
+    if (!shaped) return stamped;
+    if (this.transport.sendEvent) this.transport.sendEvent(shaped);
+    else this.transport.send(JSON.stringify(shaped));
     return stamped;
   }
 

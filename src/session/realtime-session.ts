@@ -46,6 +46,7 @@ import { Channel } from '../util/channel.js';
 import type { AudioFormatType } from '../audio/formats.js';
 import { DEFAULT_PREFIX_PADDING_MS, turnDetectorConfigFor } from '../pipeline/turn-detector.js';
 import { truncateItem } from './truncate.js';
+import { fixedTextLlm } from './fixed-text.js';
 
 /** One inbound WebSocket message as the session queues it. */
 interface Inbound {
@@ -53,6 +54,8 @@ interface Inbound {
   isBinary: boolean;
   /** Set for a message dropped unread for its size. */
   tooLargeBytes?: number;
+  /** An event built in-process (the telephony bridge), already typed: not parsed again. */
+  event?: ClientEvent;
 }
 
 /**
@@ -123,6 +126,19 @@ export interface SessionOptions {
   logContent?: boolean;
   /** Told when a slow reader pauses a response or is disconnected (metrics). */
   onBackpressure?: (action: 'paused' | 'closed') => void;
+  /** Telephony: the call, not the client, decides the spoken language and its instructions. */
+  languagePolicy?: LanguagePolicy;
+}
+
+/**
+ * How a session with no client of its own (a phone call) picks the language to answer in: used
+ * when the user's latest words carry no detected language or the STT was asked to detect it.
+ */
+export interface LanguagePolicy {
+  /** The language to speak when nothing better is known (the caller's, or the last one heard). */
+  fallback(): string;
+  /** Told the language each response will be spoken in; returns the instructions for it, if any. */
+  instructionsFor(language: string): string | undefined;
 }
 
 /** Where the time went from the end of the user's speech to the first audio delta, in ms. */
@@ -225,6 +241,20 @@ export class RealtimeSession {
     this.enqueue({ data, isBinary });
   }
 
+  /** An event from an in-process client (the telephony bridge): handled like a parsed one. */
+  receiveEvent(event: ClientEvent): void {
+    this.enqueue({ data: '', isBinary: false, event });
+  }
+
+  /**
+   * Speaks `text` as an assistant response in the conversation, without asking the LLM (a phone
+   * greeting). Refused, as `response.create` would be, while another response is active.
+   */
+  say(text: string): boolean {
+    if (!this.started || this.closed) return false;
+    return this.createResponse({}, undefined, undefined, text) !== undefined;
+  }
+
   /** A message over the size limit, dropped unread: it is answered with `message_too_large`. */
   receiveTooLarge(bytes: number): void {
     this.enqueue({ data: '', isBinary: false, tooLargeBytes: bytes });
@@ -254,7 +284,8 @@ export class RealtimeSession {
     this.o.stages.close?.();
   }
 
-  private dispatch({ data: text, isBinary, tooLargeBytes }: Inbound): void {
+  private dispatch({ data: text, isBinary, tooLargeBytes, event }: Inbound): void {
+    if (event) return this.handleSafely(event);
     if (isBinary) return this.writer.error(errorBody('binary_frame_not_supported'));
     if (tooLargeBytes !== undefined) {
       return this.writer.error(
@@ -268,16 +299,20 @@ export class RealtimeSession {
       this.writer.error(parsed.error);
       return;
     }
+    this.handleSafely(parsed.event);
+  }
+
+  private handleSafely(event: ClientEvent): void {
     try {
-      this.handle(parsed.event);
+      this.handle(event);
     } catch (err) {
       // A handler bug must not take the process or the session down.
       this.o.log('error', 'client event handler failed', {
         sessionId: this.id,
-        type: parsed.event.type,
+        type: event.type,
         error: String(err),
       });
-      this.writer.error(errorBody('server_error', { eventId: parsed.event.event_id ?? null }));
+      this.writer.error(errorBody('server_error', { eventId: event.event_id ?? null }));
     }
   }
 
@@ -722,6 +757,8 @@ export class RealtimeSession {
     eventId: string | undefined,
     /** A speculative response: held until the turn is confirmed; its context comes late. */
     speculative?: { context: () => Promise<readonly Entry[]> },
+    /** Words to speak as they are, instead of asking the LLM. */
+    fixedText?: string,
   ): ResponseRun | undefined {
     if (this.session.type !== 'realtime') {
       return this.fail(
@@ -786,7 +823,7 @@ export class RealtimeSession {
     const voice = params.audio?.output?.voice ?? session.audio.output.voice;
     const run = new ResponseRun({
       writer: this.writer,
-      stages: this.o.stages,
+      stages: fixedText === undefined ? this.o.stages : { ...this.o.stages, llm: fixedTextLlm(fixedText) },
       conversation: outOfBand ? null : this.conversation,
       modalities:
         (params.output_modalities ?? session.output_modalities)[0] === 'text' ? ['text'] : ['audio'],
@@ -798,8 +835,20 @@ export class RealtimeSession {
       prepare: async () => {
         if (speculative) context = await speculative.context();
         else await this.waitForTranscripts(context);
-        const language = replyLanguage(context, session.audio.input.transcription?.language);
-        const request = buildLlmRequest(session, params, context);
+        const policy = this.o.languagePolicy;
+        const configured = session.audio.input.transcription?.language;
+        let language = replyLanguage(context, configured);
+        let instructions: string | undefined;
+        if (policy) {
+          // `multi` asks the STT to detect; it is never a language to speak.
+          if (!language || language === 'multi') language = policy.fallback();
+          instructions = policy.instructionsFor(language);
+        }
+        const request = buildLlmRequest(
+          instructions ? { ...session, instructions } : session,
+          params,
+          context,
+        );
         if (this.o.logContent) {
           this.o.log('info', 'llm request', {
             sessionId: this.id,

@@ -73,9 +73,13 @@ export interface ProviderGateway {
 export async function startProviderGateway(
   opts: {
     env?: Record<string, string>;
+    /** Near-zero emulator latencies (default); false: the default profile, real-time-like. */
+    fast?: boolean;
     sttScript?: string[];
     /** Sees each voice resolution (the language a response will be spoken in). */
     onResolveVoice?: (voice: string, language: string | undefined) => void;
+    /** Sees every server event of every session (phone calls included). */
+    observer?: (sessionId: string, event: ServerEvent) => void;
   } = {},
 ): Promise<ProviderGateway> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
@@ -84,7 +88,7 @@ export async function startProviderGateway(
   const providers = await assembleProviders(
     config.providers,
     SILENT_LOGGER,
-    { fast: true, sttScript: opts.sttScript },
+    { fast: opts.fast ?? true, sttScript: opts.sttScript },
     metrics,
   );
   const gateway = createGateway({
@@ -92,6 +96,7 @@ export async function startProviderGateway(
     log: SILENT_LOGGER,
     metrics,
     stages: providers.stages,
+    observer: opts.observer,
     resolveVoice: (voice, language) => {
       opts.onResolveVoice?.(voice, language);
       return providers.resolveVoice(voice, language);

@@ -41,4 +41,24 @@ describe('beta dialect state', () => {
     );
     expect(betaParam('session.tools[0].name')).toBe('session.tools[0].name');
   });
+
+  it('parse errors keep the field the beta client sent, even where it is a GA field name', () => {
+    const h = new Harness({ dialect: 'beta' });
+    h.send({ type: 'session.update', event_id: 'g', session: { output_modalities: ['text'] } });
+    expect(h.wire.at(-1)).toMatchObject({
+      type: 'error',
+      error: { code: 'unknown_parameter', param: 'session.output_modalities', event_id: 'g' },
+    });
+    h.send({ type: 'session.update', event_id: 'm', session: { max_output_tokens: 10 } });
+    expect(h.wire.at(-1)).toMatchObject({
+      error: { code: 'unknown_parameter', param: 'session.max_output_tokens', event_id: 'm' },
+    });
+    // A session-level error after a parse error is still renamed.
+    h.send({
+      type: 'session.update',
+      event_id: 't',
+      session: { tool_choice: { type: 'function', name: 'x' } },
+    });
+    expect(h.wire.at(-1)).toMatchObject({ error: { code: 'invalid_tool_choice', event_id: 't' } });
+  });
 });
