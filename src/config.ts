@@ -20,6 +20,16 @@ export interface GatewayConfig {
   /** Allowed browser origins; empty: any. */
   allowedOrigins: string[];
   logLevel: LogLevel;
+  /** Log transcripts, prompts and response text (a debugging aid; off in production). */
+  logContent: boolean;
+  /** `GET /metrics`: `auto` (a gateway key required when keys are configured), `public`, or `off`. */
+  metrics: 'auto' | 'public' | 'off';
+  /** Sessions one process holds at once. */
+  maxSessions: number;
+  /** Sessions one API key holds at once on this process; 0: only `maxSessions` applies. */
+  maxSessionsPerKey: number;
+  /** On SIGTERM, how long running responses may take to finish before every session is closed. */
+  drainTimeoutMs: number;
   /** Start a response when silence begins, held back until the VAD confirms the turn. */
   speculativeTurnStart: boolean;
   /** Model name a session reports when its URL names none. */
@@ -126,6 +136,15 @@ const EnvSchema = z.object({
   GATEWAY_API_KEYS: list,
   GATEWAY_ALLOWED_ORIGINS: list,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_CONTENT: z.enum(['true', 'false']).default('false'),
+  METRICS: z.enum(['auto', 'public', 'off']).default('auto'),
+  // A 2-core machine runs a few hundred voice sessions on the emulators; measure yours with the
+  // capacity benchmark and set the cap below the point where turn latency degrades.
+  MAX_SESSIONS: int(1).default(500),
+  MAX_SESSIONS_PER_KEY: int(0).default(0),
+  SESSION_IDLE_TIMEOUT_MS: int(0).default(DEFAULT_SESSION_LIMITS.idleTimeoutMs),
+  DRAIN_TIMEOUT_MS: int(0).default(30_000),
+  OUTBOUND_HIGH_WATER_BYTES: int(4096).default(DEFAULT_SESSION_LIMITS.outboundHighWaterBytes),
   DEFAULT_MODEL: z.string().min(1).default('gpt-realtime'),
   SPECULATIVE_TURN_START: z.enum(['true', 'false']).default('true'),
   DEFAULT_VOICE: z.string().min(1).default('alloy'),
@@ -206,6 +225,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Set both TLS_CERT_FILE and TLS_KEY_FILE for HTTPS, or neither for plain HTTP (`npm run cert` makes a development pair).',
     );
   }
+  if (e.OUTBOUND_HIGH_WATER_BYTES >= e.MAX_OUTBOUND_BUFFER_BYTES) {
+    throw new ConfigError(
+      `OUTBOUND_HIGH_WATER_BYTES (${e.OUTBOUND_HIGH_WATER_BYTES}) must be below MAX_OUTBOUND_BUFFER_BYTES (${e.MAX_OUTBOUND_BUFFER_BYTES}): responses pause at the first and sockets close at the second.`,
+    );
+  }
   if (e.GATEWAY_API_KEYS.length === 0 && !isLoopback(e.HOST)) {
     throw new ConfigError(
       `HOST=${e.HOST} is not a loopback address and GATEWAY_API_KEYS is empty: the gateway would accept any key from the network. Set GATEWAY_API_KEYS (comma-separated) or bind to 127.0.0.1.`,
@@ -218,6 +242,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiKeys: e.GATEWAY_API_KEYS,
     allowedOrigins: e.GATEWAY_ALLOWED_ORIGINS,
     logLevel: e.LOG_LEVEL,
+    logContent: e.LOG_CONTENT === 'true',
+    metrics: e.METRICS,
+    maxSessions: e.MAX_SESSIONS,
+    maxSessionsPerKey: e.MAX_SESSIONS_PER_KEY,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     defaultModel: e.DEFAULT_MODEL,
     speculativeTurnStart: e.SPECULATIVE_TURN_START === 'true',
     defaultVoice: e.DEFAULT_VOICE,
@@ -232,6 +261,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxSessionDurationMs: e.MAX_SESSION_DURATION_MS,
       maxPendingEvents: e.MAX_PENDING_EVENTS,
       maxOutboundBufferBytes: e.MAX_OUTBOUND_BUFFER_BYTES,
+      outboundHighWaterBytes: e.OUTBOUND_HIGH_WATER_BYTES,
+      idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MS,
       maxRetainedAudioBytes: e.MAX_RETAINED_AUDIO_BYTES,
       maxConcurrentResponses: e.MAX_CONCURRENT_RESPONSES,
     },

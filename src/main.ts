@@ -16,8 +16,11 @@ import { GroqLlm } from './providers/groq/groq-llm.js';
 import { SileroVad } from './providers/silero/index.js';
 import { CircuitBreaker } from './providers/llm-fallback/circuit-breaker.js';
 import { FallbackLlm } from './providers/llm-fallback/fallback-llm.js';
+import { instrumentLlm, instrumentStt, instrumentTts } from './providers/instrument.js';
+import type { ProviderMetrics } from './providers/instrument.js';
 import type { LlmStage, Stages } from './providers/types.js';
 import { createGateway } from './server/gateway.js';
+import { GatewayMetrics } from './server/metrics.js';
 import { createLogger } from './util/log.js';
 import type { Logger } from './util/log.js';
 
@@ -47,12 +50,14 @@ export async function assembleProviders(
   p: ProvidersConfig,
   log: Logger,
   offline: OfflineOptions = {},
+  /** Where provider failures, fallbacks and who served are counted; none: not counted. */
+  metrics?: ProviderMetrics,
 ): Promise<AssembledProviders> {
   const ep = await endpointsFor(p, offline);
   // One ONNX session for every Realtime session; loading it here makes a broken install fail at start.
   const vad = await SileroVad.load();
   return {
-    stages: stageFactory(p, ep, vad, log),
+    stages: stageFactory(p, ep, vad, log, metrics ?? NO_PROVIDER_METRICS),
     resolveVoice: voiceResolver(p),
     emulators: ep.emulators,
     close: async () => {
@@ -89,12 +94,20 @@ function readScript(file: string): string[] {
   }
 }
 
+/** Counts nothing: for callers (tests, benchmarks) that keep no metrics. */
+const NO_PROVIDER_METRICS: ProviderMetrics = {
+  providerError: () => undefined,
+  llmFallback: () => undefined,
+  llmServed: () => undefined,
+};
+
 /** Builds the per-session stage factory; LLM clients and circuit breakers are shared by all sessions. */
 function stageFactory(
   p: ProvidersConfig,
   ep: Endpoints,
   vad: SileroVad,
   log: Logger,
+  metrics: ProviderMetrics,
 ): (sessionId: string) => Stages {
   const llm = (name: LlmProviderName): LlmStage => {
     const common = {
@@ -107,7 +120,11 @@ function stageFactory(
     if (name === 'cerebras') return new CerebrasLlm(common);
     return new AnthropicLlm(common);
   };
-  const chain = p.llmOrder.map((name) => ({ name, stage: llm(name), breaker: new CircuitBreaker() }));
+  const chain = p.llmOrder.map((name) => ({
+    name,
+    stage: instrumentLlm(llm(name), name, metrics),
+    breaker: new CircuitBreaker(),
+  }));
   return (sessionId) => {
     const tts = new CartesiaTts({
       apiKey: ep.key('cartesia'),
@@ -121,28 +138,36 @@ function stageFactory(
       llm: new FallbackLlm({
         providers: chain,
         firstTokenDeadlineMs: p.llmFirstTokenDeadlineMs,
-        onServed: (provider, info) =>
+        onServed: (provider, info) => {
+          metrics.llmServed(provider);
           log.info('llm served', {
             sessionId,
             provider,
             firstTokenMs: Math.round(info.firstTokenMs),
             skipped: info.fallbacks.map((f) => f.name),
-          }),
-        onFallback: (a) =>
+          });
+        },
+        onFallback: (a) => {
+          metrics.llmFallback(a.name, a.reason);
           log.warn('llm fallback', {
             sessionId,
             provider: a.name,
             reason: a.reason,
             elapsedMs: Math.round(a.elapsedMs),
-          }),
+          });
+        },
       }),
-      tts,
-      stt: new DeepgramStt({
-        apiKey: ep.key('deepgram'),
-        baseUrl: ep.baseUrl('deepgram'),
-        model: p.deepgram.model,
-        language: p.deepgram.language,
-      }),
+      tts: instrumentTts(tts, 'cartesia', metrics),
+      stt: instrumentStt(
+        new DeepgramStt({
+          apiKey: ep.key('deepgram'),
+          baseUrl: ep.baseUrl('deepgram'),
+          model: p.deepgram.model,
+          language: p.deepgram.language,
+        }),
+        'deepgram',
+        metrics,
+      ),
       vad,
       close: () => tts.close(),
     };
@@ -176,11 +201,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { content: config.logContent });
+  if (config.logContent) log.warn('LOG_CONTENT is on: transcripts, prompts and response text are logged');
+  const metrics = new GatewayMetrics();
   const p = config.providers;
   let providers: AssembledProviders;
   try {
-    providers = await assembleProviders(p, log);
+    providers = await assembleProviders(p, log, {}, metrics);
   } catch (err) {
     // An adapter's constructor refused its settings: say which, without a stack trace.
     process.stderr.write(`Cannot start the providers: ${(err as Error).message}\n`);
@@ -203,17 +230,28 @@ async function main(): Promise<void> {
     log,
     stages: providers.stages,
     resolveVoice: providers.resolveVoice,
+    metrics,
   });
   const { url } = await gateway.listen();
   log.info('gateway listening', { url, tls: config.tls !== null, keysRequired: config.apiKeys.length > 0 });
 
-  let stopping = false;
+  // The first signal drains: new sessions are refused, running responses get DRAIN_TIMEOUT_MS to
+  // finish. A second signal closes every session at once.
+  let stopping: Promise<void> | null = null;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('shutting down', { signal });
-    void gateway
-      .close()
+    if (stopping) {
+      log.warn('shutting down now', { signal, sessions: gateway.sessionCount });
+      void gateway.close();
+      return;
+    }
+    log.info('shutting down', {
+      signal,
+      sessions: gateway.sessionCount,
+      drainTimeoutMs: config.drainTimeoutMs,
+    });
+    stopping = gateway
+      .drain(config.drainTimeoutMs)
+      .then(() => gateway.close())
       .then(() => providers.close())
       .then(() => process.exit(0));
   };

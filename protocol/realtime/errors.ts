@@ -248,7 +248,19 @@ export const ERROR_CODES = {
     type: 'invalid_request_error',
     message: 'Your session hit the maximum duration.',
     retryable: false,
-    doc: 'The session reached `MAX_SESSION_DURATION_MS`; the socket then closes with 1001.',
+    doc: 'The session reached `MAX_SESSION_DURATION_MS`, or had no client event and no active response for `SESSION_IDLE_TIMEOUT_MS`; the socket then closes with 1001.',
+  },
+  session_limit_reached: {
+    type: 'rate_limit_error',
+    message: 'This server holds as many sessions as it may.',
+    retryable: true,
+    doc: 'A connection beyond `MAX_SESSIONS` (per process) or `MAX_SESSIONS_PER_KEY` (per API key): the upgrade succeeds, this error is the only event (no `session.created`), then the socket closes with 1013 (try again later).',
+  },
+  server_draining: {
+    type: 'server_error',
+    message: 'This server is shutting down and accepts no new sessions.',
+    retryable: true,
+    doc: 'Handshake refused with HTTP 503 (and `Retry-After`) while the gateway drains for shutdown; connect again (another instance behind the load balancer answers).',
   },
   too_many_pending_events: {
     type: 'invalid_request_error',
@@ -260,7 +272,7 @@ export const ERROR_CODES = {
     type: 'authentication_error',
     message: 'Incorrect API key provided.',
     retryable: false,
-    doc: 'Handshake refused with HTTP 401: no key, or a key not in `GATEWAY_API_KEYS`.',
+    doc: 'Handshake refused with HTTP 401: no key, or a key not in `GATEWAY_API_KEYS`. Also `GET /metrics` without a gateway key when `METRICS=auto` and keys are configured.',
   },
   origin_not_allowed: {
     type: 'invalid_request_error',
@@ -272,7 +284,7 @@ export const ERROR_CODES = {
     type: 'invalid_request_error',
     message: 'Not found.',
     retryable: false,
-    doc: 'HTTP 404: a path other than `/v1/realtime`, `/healthz`.',
+    doc: 'HTTP 404: a path other than `/v1/realtime`, `/healthz`, `/readyz`, `/metrics` (`/metrics` too when `METRICS=off`).',
   },
   invalid_handshake: {
     type: 'invalid_request_error',

@@ -55,6 +55,14 @@ export class KeyChecker {
   }
 }
 
+/**
+ * A stable, non-reversible id of a presented key, for per-key session caps: the key itself is
+ * never kept. Clients that present no key share one id.
+ */
+export function keyIdOf(key: string | null): string {
+  return key === null ? 'anonymous' : digest(key).toString('hex').slice(0, 16);
+}
+
 function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();
 }

@@ -1,6 +1,7 @@
 /**
- * The listener: HTTP or HTTPS, the Realtime upgrade, `/healthz`, and an orderly close. Sessions
- * are created here and wired to their sockets; everything else lives in `session/`.
+ * The listener: HTTP or HTTPS, the Realtime upgrade, `/healthz`, `/readyz`, `/metrics`, session
+ * caps, graceful drain and an orderly close. Sessions are created here and wired to their
+ * sockets; everything else lives in `session/`.
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -10,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { ERROR_CODES } from '../../protocol/realtime/index.js';
-import type { ErrorCode, ServerEvent } from '../../protocol/realtime/index.js';
+import { errorBody } from '../../protocol/realtime/index.js';
+import type { ServerEvent } from '../../protocol/realtime/index.js';
 import type { GatewayConfig } from '../config.js';
 import type { Stages } from '../providers/types.js';
 import type { ClientTransport } from '../session/event-writer.js';
@@ -20,13 +21,20 @@ import type { LanguagePolicy, TurnLatency } from '../session/realtime-session.js
 import { TwilioEndpoints } from '../telephony/twilio-server.js';
 import { newId } from '../util/ids.js';
 import type { Logger } from '../util/log.js';
+import { SessionAdmission } from './admission.js';
+import type { Admission } from './admission.js';
 import { KeyChecker } from './auth.js';
+import { CLOSE_GOING_AWAY, CLOSE_GRACE_MS, drainSessions } from './drain.js';
 import { REALTIME_PATH, checkHandshake, selectProtocol } from './handshake.js';
+import { refuseUpgrade, sendError, sendJson } from './http-replies.js';
+import { GatewayMetrics } from './metrics.js';
+import { handleOpsRequest } from './ops-endpoints.js';
+import { logContent } from './content-log.js';
 
-/** Close code sent to open sessions when the gateway shuts down (going away). */
-const CLOSE_GOING_AWAY = 1001;
-/** How long `close()` waits for sockets to finish their closing handshake. */
-const CLOSE_GRACE_MS = 2_000;
+/** Close code for a session refused at a cap: try again later (RFC 6455 registry). */
+const CLOSE_TRY_AGAIN_LATER = 1013;
+/** `Retry-After` of a refusal while draining: a load balancer has moved on by then. */
+const DRAIN_RETRY_AFTER_S = 5;
 
 /** What the gateway is built from. */
 export interface GatewayDeps {
@@ -40,6 +48,8 @@ export interface GatewayDeps {
   observer?: (sessionId: string, event: ServerEvent) => void;
   /** Told where the time went in each server-VAD turn (benchmarks, metrics). */
   onTurnLatency?: (sessionId: string, latency: TurnLatency) => void;
+  /** The metrics registry (main shares it with the provider stages); a fresh one if absent. */
+  metrics?: GatewayMetrics;
 }
 
 /** A running gateway. */
@@ -48,8 +58,16 @@ export interface Gateway {
   listen(): Promise<{ port: number; url: string }>;
   /** Closes every session with 1001 and stops listening. */
   close(): Promise<void>;
+  /**
+   * Refuses new sessions (HTTP 503, `/readyz` 503), lets running responses finish for up to
+   * `deadlineMs`, closing each session with 1001 once it is idle; resolves when all are closed.
+   * The listener stays up (for `/metrics` and `/healthz`) until `close()`.
+   */
+  drain(deadlineMs: number): Promise<void>;
   /** Open sessions. */
   readonly sessionCount: number;
+  /** The metrics registry. */
+  readonly metrics: GatewayMetrics;
   /** Phone calls with a session open (prepared by the webhook or streaming). */
   readonly callCount: number;
 }
@@ -59,6 +77,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const { config, log } = deps;
   const keys = new KeyChecker(config.apiKeys);
   const sessions = new Map<WebSocket, RealtimeSession>();
+  const metrics = deps.metrics ?? new GatewayMetrics();
+  const admission = new SessionAdmission(config.maxSessions, config.maxSessionsPerKey);
   const wss = new WebSocketServer({
     noServer: true,
     // Frames up to twice the limit are read and answered with message_too_large; past that, ws
@@ -102,8 +122,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
       modelOpen: o.model === null,
       resolveVoice: deps.resolveVoice ?? ((v) => v),
       log: (level, msg, fields) => log[level](msg, fields),
-      observer: deps.observer && ((e) => deps.observer?.(sessionId, e)),
-      onTurnLatency: deps.onTurnLatency && ((l) => deps.onTurnLatency?.(sessionId, l)),
+      logContent: config.logContent,
+      observer: (e) => {
+        metrics.observe(sessionId, e);
+        if (config.logContent) logContent(log, sessionId, e);
+        deps.observer?.(sessionId, e);
+      },
+      onTurnLatency: (l) => {
+        metrics.turnLatency(l);
+        deps.onTurnLatency?.(sessionId, l);
+      },
+      onBackpressure: (action) => metrics.outboundBackpressure(action),
       speculativeTurnStart: config.speculativeTurnStart,
       languagePolicy: o.languagePolicy,
     });
@@ -127,13 +156,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
       refuseUpgrade(socket, decision.status, decision.code, decision.message);
       return;
     }
+    const admitted = admission.admit(decision.keyId);
+    if (!admitted.ok && admitted.reason === 'draining') {
+      metrics.sessionRefused('draining');
+      refuseUpgrade(socket, 503, 'server_draining', admitted.message, {
+        'Retry-After': String(DRAIN_RETRY_AFTER_S),
+      });
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!admitted.ok) return refuseSession(ws, admitted);
       const session = openSession(ws, {
         dialect: decision.dialect,
         kind: decision.kind,
         model: decision.model,
       });
       sessions.set(ws, session);
+      metrics.sessionOpened('websocket');
       log.info('session opened', { sessionId: session.id, dialect: decision.dialect, kind: decision.kind });
       ws.on('message', (data: Buffer, isBinary) => {
         if (data.byteLength > config.limits.maxMessageBytes) session.receiveTooLarge(data.byteLength);
@@ -143,17 +182,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
       ws.on('close', (code) => {
         session.close();
         sessions.delete(ws);
+        admitted.release();
+        metrics.sessionClosed('websocket', session.id);
         log.info('session closed', { sessionId: session.id, code });
       });
       session.start();
     });
   });
 
+  /** Over a cap: the upgrade succeeds so the client can read why, then the socket closes. */
+  function refuseSession(ws: WebSocket, refusal: Extract<Admission, { ok: false }>): void {
+    metrics.sessionRefused(refusal.reason);
+    log.info('session refused', { reason: refusal.reason });
+    const error = errorBody('session_limit_reached', { message: refusal.message });
+    ws.send(JSON.stringify({ type: 'error', event_id: newId('event'), error }));
+    ws.close(CLOSE_TRY_AGAIN_LATER, 'session limit reached');
+  }
+
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://gateway.invalid').pathname;
     if (req.method === 'GET' && path === '/healthz')
       return sendJson(res, 200, { status: 'ok', sessions: sessions.size, calls: twilio.callCount });
     if (TwilioEndpoints.owns(path)) return twilio.handleRequest(req, res, path);
+    const ops = { admission, metrics, metricsAccess: config.metrics, keys };
+    if (handleOpsRequest(req, res, path, ops)) return;
     if (path.replace(/\/+$/, '') === REALTIME_PATH) {
       return sendError(
         res,
@@ -168,6 +220,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     get sessionCount() {
       return sessions.size;
+    },
+    metrics,
+    drain: async (deadlineMs) => {
+      admission.startDraining();
+      log.info('draining', { sessions: sessions.size, deadlineMs });
+      await drainSessions(sessions, deadlineMs);
     },
     get callCount() {
       return twilio.callCount;
@@ -184,6 +242,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         });
       }),
     close: async () => {
+      admission.startDraining();
       twilio.close();
       for (const [ws, session] of sessions) {
         session.close();
@@ -201,35 +260,4 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clearTimeout(deadline);
     },
   };
-}
-
-function errorEnvelope(code: ErrorCode, message: string) {
-  return { error: { message, type: ERROR_CODES[code].type, param: null, code } };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  sendJson(res, status, errorEnvelope(code, message));
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-};
-
-/** Answers a refused upgrade with a real HTTP response and the OpenAI error envelope. */
-function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
-  const body = JSON.stringify(errorEnvelope(code, message));
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-      'Connection: close\r\nContent-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dialect, ErrorCode } from '../../protocol/realtime/index.js';
 import { isLoopback } from '../config.js';
-import { KEY_SUBPROTOCOL_PREFIX, offeredProtocols, presentedKey } from './auth.js';
+import { KEY_SUBPROTOCOL_PREFIX, keyIdOf, offeredProtocols, presentedKey } from './auth.js';
 import type { KeyChecker } from './auth.js';
 
 /** The Realtime WebSocket path. */
@@ -20,6 +20,8 @@ export interface AcceptedHandshake {
   kind: 'realtime' | 'transcription';
   /** The model the URL named, or null. */
   model: string | null;
+  /** Identifies the presented key (a digest, never the key) for per-key session caps. */
+  keyId: string;
 }
 
 /** A refused upgrade. */
@@ -45,7 +47,8 @@ export function checkHandshake(
       message: `No WebSocket endpoint at ${url.pathname}; use ${REALTIME_PATH}.`,
     };
   }
-  if (!keys.accepts(presentedKey(req, url))) {
+  const key = presentedKey(req, url);
+  if (!keys.accepts(key)) {
     return {
       ok: false,
       status: 401,
@@ -97,6 +100,7 @@ export function checkHandshake(
     dialect: beta ? 'beta' : 'ga',
     kind: intent ? 'transcription' : 'realtime',
     model: model || null,
+    keyId: keyIdOf(key),
   };
 }
 

@@ -1,6 +1,12 @@
 /**
  * The one way server events leave a session: stamps `event_id`, shapes the event for the
  * connection's dialect, serialises it and guards the outbound buffer.
+ *
+ * Backpressure policy for a slow reader: events are never queued here or dropped, so their order
+ * holds. Past `highWaterBytes` unsent, a response stops pulling audio from its TTS (`waitForRoom`)
+ * until the socket is back under half of it, so a slow reader slows generation instead of growing
+ * memory; control events (cancel, errors, `response.done`) still go out at once. Past
+ * `maxOutboundBufferBytes` the reader is judged too slow and the socket closes with 1013.
  */
 import type {
   DialectCodec,
@@ -22,6 +28,21 @@ export interface ClientTransport {
 
 /** WebSocket close code for a reader that cannot keep up ("try again later"). */
 export const CLOSE_SLOW_CONSUMER = 1013;
+/**
+ * How often a paused response looks at the socket's unsent bytes again. `ws` has no drain event
+ * of its own; 10 ms is a few audio chunks' worth of playback, and the check costs nothing.
+ */
+const DRAIN_POLL_MS = 10;
+
+/** How the writer treats a slow reader. */
+export interface BackpressureOptions {
+  /** Unsent bytes at which responses stop pulling TTS audio until the socket drains to half. */
+  highWaterBytes: number;
+  /** Unsent bytes at which the socket is closed with 1013. */
+  maxBytes: number;
+  /** Told each time a response pauses, and when the socket is closed for a slow reader. */
+  onBackpressure?: (action: 'paused' | 'closed') => void;
+}
 
 /** Serialises events for one connection. */
 export class EventWriter {
@@ -30,7 +51,7 @@ export class EventWriter {
   constructor(
     private readonly transport: ClientTransport,
     private readonly codec: DialectCodec,
-    private readonly maxOutboundBufferBytes: number,
+    private readonly limits: BackpressureOptions,
     /** Sees every event in GA form as it is sent (metrics, tests). */
     private readonly observer?: (event: ServerEvent) => void,
   ) {}
@@ -42,8 +63,9 @@ export class EventWriter {
       event_id: string;
     };
     if (this.closed) return stamped;
-    if (this.transport.bufferedAmount > this.maxOutboundBufferBytes) {
+    if (this.transport.bufferedAmount > this.limits.maxBytes) {
       this.closed = true;
+      this.limits.onBackpressure?.('closed');
       this.transport.close(CLOSE_SLOW_CONSUMER, 'outbound buffer limit reached: the client reads too slowly');
       return stamped;
     }
@@ -58,6 +80,32 @@ export class EventWriter {
   /** Sends an `error` event. */
   error(body: RealtimeErrorBody): void {
     this.emit({ type: 'error', error: body });
+  }
+
+  /** Whether the socket holds more unsent bytes than the high-water mark. */
+  get congested(): boolean {
+    return !this.closed && this.transport.bufferedAmount > this.limits.highWaterBytes;
+  }
+
+  /**
+   * Resolves once the socket holds at most half the high-water mark (at once when it already
+   * does), when the writer closes, or when `signal` aborts. Never rejects.
+   */
+  async waitForRoom(signal: AbortSignal): Promise<void> {
+    if (!this.congested) return;
+    this.limits.onBackpressure?.('paused');
+    const lowWater = this.limits.highWaterBytes / 2;
+    while (!this.closed && !signal.aborted && this.transport.bufferedAmount > lowWater) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, DRAIN_POLL_MS);
+        signal.addEventListener('abort', done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+      });
+    }
   }
 
   /** Marks the writer closed: later events are dropped. */

@@ -14,6 +14,10 @@ export interface SessionLimits {
   maxPendingEvents: number;
   /** Bytes the socket may hold unsent before the reader is judged too slow and closed. */
   maxOutboundBufferBytes: number;
+  /** Unsent bytes at which a response stops pulling TTS audio until the socket drains to half. */
+  outboundHighWaterBytes: number;
+  /** No client event and no active response for this long ends the session; 0: never. */
+  idleTimeoutMs: number;
   /** How long a response waits for the transcript of a just-committed audio item. */
   transcriptWaitMs: number;
   /** Audio bytes a conversation keeps for retrieve and truncate; past it the oldest items' audio goes. */
@@ -31,6 +35,12 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxSessionDurationMs: 60 * 60_000,
   maxPendingEvents: 1_000,
   maxOutboundBufferBytes: 32 * 1024 * 1024,
+  // About 15 s of 24 kHz PCM16 as base64 JSON: far ahead of any real-time playback, yet small
+  // next to the hard limit, so a reader that falls behind pauses generation long before it is cut.
+  outboundHighWaterBytes: 1024 * 1024,
+  // A client that holds a session open while doing nothing for 10 minutes has most likely gone
+  // (a lost tab, a leaked socket); talking, appending audio or waiting on a response all count.
+  idleTimeoutMs: 10 * 60_000,
   transcriptWaitMs: 5_000,
   // About 5.8 minutes of 24 kHz PCM16: hundreds of sessions fit in a few GiB.
   maxRetainedAudioBytes: 16 * 1024 * 1024,

@@ -26,6 +26,8 @@ import type { Entry } from './conversation.js';
 import { EventWriter } from './event-writer.js';
 import type { ClientTransport } from './event-writer.js';
 import { InputAudioBuffer } from './input-audio-buffer.js';
+import { SessionLifetime } from './lifetime.js';
+import type { ExpiryReason } from './lifetime.js';
 import { entryFromClientItem } from './item-input.js';
 import type { SessionLimits } from './limits.js';
 import { buildLlmRequest } from './llm-context.js';
@@ -120,6 +122,10 @@ export interface SessionOptions {
   onTurnLatency?: (latency: TurnLatency) => void;
   /** Start the response when silence begins, held until the turn is confirmed (off when absent). */
   speculativeTurnStart?: boolean;
+  /** Log each LLM request's instructions and messages (`LOG_CONTENT`, a debugging aid). */
+  logContent?: boolean;
+  /** Told when a slow reader pauses a response or is disconnected (metrics). */
+  onBackpressure?: (action: 'paused' | 'closed') => void;
   /** Telephony: the call, not the client, decides the spoken language and its instructions. */
   languagePolicy?: LanguagePolicy;
 }
@@ -177,12 +183,29 @@ export class RealtimeSession {
   private vadKey: string | null = null;
   /** The turn server VAD is hearing now. */
   private turn: Turn | null = null;
-  private expiryTimer: NodeJS.Timeout | null = null;
+  private readonly lifetime: SessionLifetime;
+  /** Waiting for the session to have no active response (a graceful drain). */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: SessionOptions) {
     this.id = o.defaults.id;
     this.codec = createCodec(o.dialect);
-    this.writer = new EventWriter(o.transport, this.codec, o.limits.maxOutboundBufferBytes, o.observer);
+    this.writer = new EventWriter(
+      o.transport,
+      this.codec,
+      {
+        highWaterBytes: o.limits.outboundHighWaterBytes,
+        maxBytes: o.limits.maxOutboundBufferBytes,
+        onBackpressure: o.onBackpressure,
+      },
+      o.observer,
+    );
+    this.lifetime = new SessionLifetime({
+      maxDurationMs: o.limits.maxSessionDurationMs,
+      idleTimeoutMs: o.limits.idleTimeoutMs,
+      busy: () => this.active.size > 0,
+      onExpire: (reason) => this.expire(reason),
+    });
     this.session =
       o.kind === 'transcription'
         ? defaultTranscriptionSession(o.defaults)
@@ -207,8 +230,7 @@ export class RealtimeSession {
     this.started = true;
     this.writer.emit({ type: 'session.created', session: this.session });
     this.syncVad();
-    this.expiryTimer = setTimeout(() => this.expire(), this.o.limits.maxSessionDurationMs);
-    this.expiryTimer.unref();
+    this.lifetime.start();
     for (const message of this.pending.splice(0)) this.dispatch(message);
     for (const eventId of this.dropped.splice(0))
       this.writer.error(errorBody('too_many_pending_events', { eventId }));
@@ -241,6 +263,7 @@ export class RealtimeSession {
   private enqueue(message: Inbound): void {
     const { data } = message;
     if (this.closed) return;
+    this.lifetime.touch();
     if (this.started) return this.dispatch(message);
     if (this.pending.length < this.o.limits.maxPendingEvents) this.pending.push(message);
     // Refusals are answered after session.created, which must stay the first server event.
@@ -254,7 +277,8 @@ export class RealtimeSession {
     this.writer.markClosed();
     this.abort.abort();
     for (const run of this.active) run.cancel('client_cancelled');
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.lifetime.stop();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.vad?.close();
     this.endTurn();
     this.o.stages.close?.();
@@ -820,8 +844,21 @@ export class RealtimeSession {
           if (!language || language === 'multi') language = policy.fallback();
           instructions = policy.instructionsFor(language);
         }
+        const request = buildLlmRequest(
+          instructions ? { ...session, instructions } : session,
+          params,
+          context,
+        );
+        if (this.o.logContent) {
+          this.o.log('info', 'llm request', {
+            sessionId: this.id,
+            responseId: run.id,
+            instructions: request.instructions,
+            prompt: request.messages,
+          });
+        }
         return {
-          request: buildLlmRequest(instructions ? { ...session, instructions } : session, params, context),
+          request,
           ttsVoice: this.o.resolveVoice(typeof voice === 'string' ? voice : voice.id, language),
           language,
         };
@@ -831,6 +868,8 @@ export class RealtimeSession {
       },
       onDone: (r) => {
         this.active.delete(r);
+        this.lifetime.touch();
+        if (this.active.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
         this.armIdleAfter(r);
         const latency = this.latencyOf.get(r)?.();
         this.latencyOf.delete(r);
@@ -889,14 +928,21 @@ export class RealtimeSession {
     return undefined;
   }
 
-  private expire(): void {
-    const minutes = Math.round(this.o.limits.maxSessionDurationMs / 60_000);
-    this.writer.error(
-      errorBody('session_expired', {
-        message: `Your session hit the maximum duration of ${minutes} minutes.`,
-      }),
-    );
-    this.o.transport.close(CLOSE_SESSION_EXPIRED, 'session expired');
+  /** Resolves when no response is running (at once if none is), or when the session closes. */
+  whenIdle(): Promise<void> {
+    if (this.closed || this.active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private expire(reason: ExpiryReason): void {
+    if (this.closed) return;
+    const { maxSessionDurationMs, idleTimeoutMs } = this.o.limits;
+    const message =
+      reason === 'idle'
+        ? `Your session was idle for ${Math.round(idleTimeoutMs / 1000)} seconds, the most this server allows.`
+        : `Your session hit the maximum duration of ${Math.round(maxSessionDurationMs / 60_000)} minutes.`;
+    this.writer.error(errorBody('session_expired', { message }));
+    this.o.transport.close(CLOSE_SESSION_EXPIRED, reason === 'idle' ? 'session idle' : 'session expired');
     this.close();
   }
 }

@@ -241,6 +241,9 @@ export class ResponseRun {
         this.s.onAudio();
         this.timings.firstAudioAt ??= performance.now();
         this.emitPart(slot, 'response.output_audio.delta', encodeBase64(chunk.audio));
+        // A slow reader: stop pulling audio until its socket drains, so the TTS (and, through the
+        // sentence channel, the LLM) slows down instead of audio piling up in memory.
+        if (this.s.writer.congested) await this.s.writer.waitForRoom(signal);
       }
     } catch (err) {
       this.fail(err);

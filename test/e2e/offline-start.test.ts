@@ -1,7 +1,8 @@
 /**
  * From a clean start with no provider keys, the gateway runs on its built-in emulators: the
  * official SDK sends a text turn over wss:// and gets `You said: ...` with audio deltas that
- * decode to speech. The gateway runs as `npm start` runs it, as its own process.
+ * decode to speech. The gateway runs as `npm start` runs it, as its own process, and drains on
+ * SIGTERM: a response in flight finishes, new connections are refused, the socket closes 1001.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -12,6 +13,8 @@ import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDevCert } from '../../scripts/dev-cert.js';
+import { closeOf, refusedUpgrade, waitUntil } from '../helpers/http.js';
+import { TestClient } from '../helpers/ws-client.js';
 
 /** Start-up includes compiling TypeScript and warming espeak-ng. */
 const START_TIMEOUT_MS = 30_000;
@@ -46,7 +49,7 @@ beforeAll(async () => {
     );
     child.stderr!.on('data', (d: Buffer) => {
       logs.push(d.toString());
-      const m = /"msg":"gateway listening","url":"wss:\/\/127\.0\.0\.1:(\d+)/.exec(logs.join(''));
+      const m = /"url":"wss:\/\/127\.0\.0\.1:(\d+)[^\n]*"msg":"gateway listening"/.exec(logs.join(''));
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
@@ -111,4 +114,32 @@ describe('offline mode from a clean start', () => {
     expect(quiet).toBeGreaterThan(0.05);
     expect(loud).toBeGreaterThan(0.2);
   });
+
+  // Last: it stops the gateway.
+  it('drains on SIGTERM: the response in flight finishes, a new connection gets 503, then 1001', async () => {
+    const url = `wss://127.0.0.1:${port}/v1/realtime`;
+    const c = await TestClient.connect(url, { ca });
+    await c.next('session.created');
+    const words = Array.from({ length: 15 }, (_, i) => `word ${i}`).join(' ');
+    c.send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: words }] },
+    });
+    c.send({ type: 'response.create' });
+    await c.next('response.created');
+    const closed = closeOf(c.ws);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await waitUntil(() => logs.join('').includes('"msg":"draining"'), 5_000);
+
+    const refused = await refusedUpgrade(url, { ca });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: 'server_draining' });
+
+    const done = await c.next('response.done', () => true, 15_000);
+    expect(done.response).toMatchObject({ status: 'completed' });
+    expect(c.types().filter((t) => t === 'response.output_audio.delta').length).toBeGreaterThan(0);
+    expect(await closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    expect(await exited).toBe(0);
+  }, 30_000);
 });

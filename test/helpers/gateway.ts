@@ -11,7 +11,9 @@ import { assembleProviders } from '../../src/main.js';
 import type { AssembledProviders } from '../../src/main.js';
 import { createGateway } from '../../src/server/gateway.js';
 import type { Gateway } from '../../src/server/gateway.js';
+import { GatewayMetrics } from '../../src/server/metrics.js';
 import { SILENT_LOGGER } from '../../src/util/log.js';
+import type { Logger } from '../../src/util/log.js';
 
 /** Options of a test gateway. */
 export interface TestGatewayOptions {
@@ -19,6 +21,8 @@ export interface TestGatewayOptions {
   llm?: LlmScript;
   tts?: Partial<ToneTtsOptions>;
   stt?: string[];
+  /** Default: silent. */
+  log?: Logger;
 }
 
 /** A started test gateway. */
@@ -41,7 +45,7 @@ export async function startGateway(opts: TestGatewayOptions = {}): Promise<TestG
   const llms: ScriptedLlm[] = [];
   const gateway = createGateway({
     config,
-    log: SILENT_LOGGER,
+    log: opts.log ?? SILENT_LOGGER,
     stages: () => {
       const llm = new ScriptedLlm(opts.llm ?? echoScript());
       llms.push(llm);
@@ -79,13 +83,18 @@ export async function startProviderGateway(
   } = {},
 ): Promise<ProviderGateway> {
   const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
-  const providers = await assembleProviders(config.providers, SILENT_LOGGER, {
-    fast: opts.fast ?? true,
-    sttScript: opts.sttScript,
-  });
+  // One registry for the stages and the gateway, as main.ts wires it.
+  const metrics = new GatewayMetrics();
+  const providers = await assembleProviders(
+    config.providers,
+    SILENT_LOGGER,
+    { fast: opts.fast ?? true, sttScript: opts.sttScript },
+    metrics,
+  );
   const gateway = createGateway({
     config,
     log: SILENT_LOGGER,
+    metrics,
     stages: providers.stages,
     observer: opts.observer,
     resolveVoice: (voice, language) => {

@@ -395,6 +395,17 @@ describe('error codes: one error, right fields, nothing else changes', () => {
     expect(h.closes).toEqual([{ code: 1001, reason: 'session expired' }]);
   });
 
+  it('session_expired then close 1001 after the idle timeout', async () => {
+    const h = new Harness({ limits: { idleTimeoutMs: 30 } });
+    await h.waitFor('error');
+    expect(h.lastError()).toMatchObject({
+      code: 'session_expired',
+      type: 'invalid_request_error',
+      param: null,
+    });
+    expect(h.closes).toEqual([{ code: 1001, reason: 'session idle' }]);
+  });
+
   it('server_error when a handler throws; the session keeps working', async () => {
     const h = new Harness();
     const conversation = (h.session as unknown as { conversation: { insert: unknown } }).conversation;
@@ -427,13 +438,18 @@ describe('error codes: one error, right fields, nothing else changes', () => {
   });
 });
 
-/** Codes exercised elsewhere: handshake refusals and the ws frame limit. */
+/**
+ * Codes exercised elsewhere: handshake refusals and the ws frame limit (test/e2e/handshake.test.ts),
+ * session caps and the drain (test/e2e/operations.test.ts).
+ */
 const ELSEWHERE: ErrorCode[] = [
   'invalid_api_key',
   'origin_not_allowed',
   'not_found',
   'invalid_handshake',
   'message_too_large',
+  'session_limit_reached',
+  'server_draining',
 ];
 const NAMED_TESTS: ErrorCode[] = [
   'cannot_update_voice',

@@ -62,3 +62,32 @@ describe('GATEWAY_PROVIDERS', () => {
     expect(() => loadConfig({ DEEPGRAM_BASE_URL: 'ftp://x' })).toThrow(/DEEPGRAM_BASE_URL/);
   });
 });
+
+describe('operations options', () => {
+  it('reads caps, timeouts and switches with their defaults', () => {
+    const d = loadConfig({});
+    expect(d).toMatchObject({
+      maxSessions: 500,
+      maxSessionsPerKey: 0,
+      drainTimeoutMs: 30_000,
+      metrics: 'auto',
+      logContent: false,
+    });
+    expect(d.limits).toMatchObject({ idleTimeoutMs: 600_000, outboundHighWaterBytes: 1_048_576 });
+    const c = loadConfig({
+      MAX_SESSIONS: '3',
+      MAX_SESSIONS_PER_KEY: '1',
+      SESSION_IDLE_TIMEOUT_MS: '0',
+      LOG_CONTENT: 'true',
+    });
+    expect(c).toMatchObject({ maxSessions: 3, maxSessionsPerKey: 1, logContent: true });
+    expect(c.limits.idleTimeoutMs).toBe(0);
+  });
+
+  it('refuses a high-water mark at or above the hard outbound limit', () => {
+    expect(() =>
+      loadConfig({ OUTBOUND_HIGH_WATER_BYTES: '131072', MAX_OUTBOUND_BUFFER_BYTES: '131072' }),
+    ).toThrow(/OUTBOUND_HIGH_WATER_BYTES/);
+    expect(() => loadConfig({ MAX_SESSIONS: '0' })).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Who may open a session: the per-process and per-key caps, and the drain that stops new
+ * sessions before shutdown. Slots are taken before the upgrade completes and given back when the
+ * socket closes, so two upgrades racing cannot both take the last one.
+ */
+
+/** Why a session is not admitted. */
+export type AdmissionRefusal = 'max_sessions' | 'max_sessions_per_key' | 'draining';
+
+/** The outcome of asking for a slot. */
+export type Admission =
+  { ok: true; release: () => void } | { ok: false; reason: AdmissionRefusal; message: string };
+
+/** What `/readyz` reports. */
+export interface Readiness {
+  ready: boolean;
+  status: 'ready' | 'draining' | 'full';
+  sessions: number;
+  maxSessions: number;
+}
+
+/** Session caps and the draining switch. */
+export class SessionAdmission {
+  private total = 0;
+  private readonly perKey = new Map<string, number>();
+  private isDraining = false;
+
+  constructor(
+    private readonly maxSessions: number,
+    /** 0: no per-key cap. */
+    private readonly maxSessionsPerKey: number,
+  ) {}
+
+  /** Whether new sessions are refused for shutdown. */
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
+  /** Refuses every new session from now on. */
+  startDraining(): void {
+    this.isDraining = true;
+  }
+
+  /** Takes a slot for a session of `keyId`, or says why not. */
+  admit(keyId: string): Admission {
+    if (this.isDraining)
+      return { ok: false, reason: 'draining', message: 'This server is shutting down; connect again.' };
+    if (this.total >= this.maxSessions) {
+      return {
+        ok: false,
+        reason: 'max_sessions',
+        message: `This server already holds ${this.maxSessions} sessions, the most it may; try again later.`,
+      };
+    }
+    const held = this.perKey.get(keyId) ?? 0;
+    if (this.maxSessionsPerKey > 0 && held >= this.maxSessionsPerKey) {
+      return {
+        ok: false,
+        reason: 'max_sessions_per_key',
+        message: `This API key already holds ${this.maxSessionsPerKey} sessions on this server, the most one key may; close one first.`,
+      };
+    }
+    this.total++;
+    this.perKey.set(keyId, held + 1);
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.total--;
+        const left = (this.perKey.get(keyId) ?? 1) - 1;
+        if (left > 0) this.perKey.set(keyId, left);
+        else this.perKey.delete(keyId);
+      },
+    };
+  }
+
+  /** Ready: not draining and below the cap. */
+  readiness(): Readiness {
+    const status = this.isDraining ? 'draining' : this.total >= this.maxSessions ? 'full' : 'ready';
+    return { ready: status === 'ready', status, sessions: this.total, maxSessions: this.maxSessions };
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The Prometheus registry (prom-client) behind `GET /metrics`: per-stage turn latency, barge-in
+ * stop time, sessions, responses, errors sent, provider failures and LLM fallbacks, backpressure,
+ * and the process's own metrics (CPU, RSS, event-loop lag). Labels are bounded sets (stage,
+ * provider, reason, status, error code, transport): never a session or response id.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServerEvent } from '../../protocol/realtime/index.js';
+import type { ProviderMetrics, ProviderStage } from '../providers/instrument.js';
+import type { TurnLatency } from '../session/realtime-session.js';
+
+/** Prefix of the gateway's own metric names. */
+const PREFIX = 'realtime_gateway_';
+
+/**
+ * Seconds; from 5 ms (a stage that was ready first) to 10 s (a stalled provider past its
+ * deadline). The spacing is densest at 0.1 to 1 s, where voice turn latencies live.
+ */
+const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+
+/** The parts of `TurnLatency` exported as stages, with their label. */
+const STAGES: readonly [keyof TurnLatency, string][] = [
+  ['vadWaitMs', 'vad_wait'],
+  ['sttFinalMs', 'stt_final'],
+  ['llmFirstTokenMs', 'llm_first_token'],
+  ['sentenceWaitMs', 'sentence_wait'],
+  ['ttsFirstAudioMs', 'tts_first_audio'],
+  ['gatewayOverheadMs', 'gateway_overhead'],
+];
+
+/** How a session reached the gateway: a Realtime WebSocket client, or a telephony bridge. */
+export type SessionTransport = 'websocket' | 'twilio';
+
+/** Why a session was refused. */
+export type RefusalReason = 'max_sessions' | 'max_sessions_per_key' | 'draining';
+
+/** Why the event writer acted on a slow reader. */
+export type BackpressureAction = 'paused' | 'closed';
+
+/** The gateway's metrics. */
+export class GatewayMetrics implements ProviderMetrics {
+  readonly registry = new Registry();
+  private readonly sessionsActive: Gauge<'transport'>;
+  private readonly sessionsTotal: Counter<'transport'>;
+  private readonly sessionsRefused: Counter<'reason'>;
+  private readonly turnStage: Histogram<'stage'>;
+  private readonly endToFirstAudio: Histogram<'speculative'>;
+  private readonly bargeInStop: Histogram;
+  private readonly responses: Counter<'status'>;
+  private readonly errorsSent: Counter<'code'>;
+  private readonly providerErrors: Counter<'stage' | 'provider'>;
+  private readonly fallbacks: Counter<'provider' | 'reason'>;
+  private readonly served: Counter<'provider'>;
+  private readonly backpressure: Counter<'action'>;
+  /** When each session last sent `speech_started` (`performance.now()`); cleared on `forget`. */
+  private readonly speechStartedAt = new Map<string, number>();
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.sessionsActive = new Gauge({
+      name: `${PREFIX}sessions_active`,
+      help: 'Open sessions.',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.sessionsTotal = new Counter({
+      name: `${PREFIX}sessions_total`,
+      help: 'Sessions opened.',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.sessionsRefused = new Counter({
+      name: `${PREFIX}sessions_refused_total`,
+      help: 'Connections refused: a session cap reached, or the gateway draining.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.turnStage = new Histogram({
+      name: `${PREFIX}turn_stage_seconds`,
+      help: 'Where the time went in a server-VAD turn, from the end of speech to the first audio, per stage.',
+      labelNames: ['stage'],
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.endToFirstAudio = new Histogram({
+      name: `${PREFIX}end_of_speech_to_first_audio_seconds`,
+      help: "From the end of the user's speech (real time) to the first audio delta sent.",
+      labelNames: ['speculative'],
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.bargeInStop = new Histogram({
+      name: `${PREFIX}barge_in_stop_seconds`,
+      help: 'From input_audio_buffer.speech_started to the end (response.done) of the response it interrupted.',
+      buckets: LATENCY_BUCKETS_S,
+      registers,
+    });
+    this.responses = new Counter({
+      name: `${PREFIX}responses_total`,
+      help: 'Responses ended, by response.done status.',
+      labelNames: ['status'],
+      registers,
+    });
+    this.errorsSent = new Counter({
+      name: `${PREFIX}errors_sent_total`,
+      help: 'Realtime error events sent to clients, by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.providerErrors = new Counter({
+      name: `${PREFIX}provider_errors_total`,
+      help: "Provider streams that failed (not by the gateway's own abort), by stage and provider.",
+      labelNames: ['stage', 'provider'],
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: `${PREFIX}llm_fallbacks_total`,
+      help: 'LLM providers skipped for the next one in the chain, by provider and reason.',
+      labelNames: ['provider', 'reason'],
+      registers,
+    });
+    this.served = new Counter({
+      name: `${PREFIX}llm_served_total`,
+      help: 'LLM generations, by the provider that produced the first token.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.backpressure = new Counter({
+      name: `${PREFIX}outbound_backpressure_total`,
+      help: 'Slow readers: a response paused at the high-water mark (paused), or a socket closed at the hard limit (closed).',
+      labelNames: ['action'],
+      registers,
+    });
+    // The process's CPU, RSS, heap, handles and event-loop lag, under prom-client's standard names.
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A session opened. */
+  sessionOpened(transport: SessionTransport): void {
+    this.sessionsActive.inc({ transport });
+    this.sessionsTotal.inc({ transport });
+  }
+
+  /** A session closed; its per-session state is dropped. */
+  sessionClosed(transport: SessionTransport, sessionId: string): void {
+    this.sessionsActive.dec({ transport });
+    this.speechStartedAt.delete(sessionId);
+  }
+
+  /** A connection was refused. */
+  sessionRefused(reason: RefusalReason): void {
+    this.sessionsRefused.inc({ reason });
+  }
+
+  /** One server-VAD turn's latency breakdown. */
+  turnLatency(latency: TurnLatency): void {
+    for (const [key, stage] of STAGES) this.turnStage.observe({ stage }, Number(latency[key]) / 1000);
+    this.endToFirstAudio.observe(
+      { speculative: String(latency.speculative === true) },
+      latency.endOfSpeechToFirstAudioMs / 1000,
+    );
+  }
+
+  /** Sees every server event of a session (GA form). */
+  observe(sessionId: string, event: ServerEvent): void {
+    switch (event.type) {
+      case 'input_audio_buffer.speech_started':
+        this.speechStartedAt.set(sessionId, performance.now());
+        return;
+      case 'error':
+        this.errorsSent.inc({ code: event.error.code ?? 'unknown' });
+        return;
+      case 'response.done': {
+        const { status, status_details: details } = event.response;
+        this.responses.inc({ status });
+        const startedAt = this.speechStartedAt.get(sessionId);
+        if (status === 'cancelled' && details?.reason === 'turn_detected' && startedAt !== undefined)
+          this.bargeInStop.observe((performance.now() - startedAt) / 1000);
+        return;
+      }
+    }
+  }
+
+  /** A slow reader paused a response or was disconnected. */
+  outboundBackpressure(action: BackpressureAction): void {
+    this.backpressure.inc({ action });
+  }
+
+  providerError(stage: ProviderStage, provider: string): void {
+    this.providerErrors.inc({ stage, provider });
+  }
+
+  llmFallback(provider: string, reason: 'error' | 'deadline' | 'circuit_open'): void {
+    this.fallbacks.inc({ provider, reason });
+  }
+
+  llmServed(provider: string): void {
+    this.served.inc({ provider });
+  }
+
+  /** The exposition text and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * `GET /metrics`: who may read it, and what it counts, fed by a real voice turn on the adapters
+ * and emulators (per-stage turn latency, the LLM that served, sessions, responses) and by provider
+ * faults (fallbacks, provider errors). Barge-in timing is checked on the registry itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerEvent } from '../../protocol/realtime/index.js';
+import { resamplePcm16 } from '../../src/audio/resampler.js';
+import { GatewayMetrics } from '../../src/server/metrics.js';
+import { loadSpeech } from '../fixtures/speech/index.js';
+import { startGateway, startProviderGateway } from '../helpers/gateway.js';
+import type { ProviderGateway } from '../helpers/gateway.js';
+import { httpGet } from '../helpers/http.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+/** The value of one series (a histogram's `_count` with `suffix: '_count'`), or 0 if absent. */
+async function value(
+  m: GatewayMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+  suffix = '',
+): Promise<number> {
+  const metric = m.registry.getSingleMetric(`realtime_gateway_${name}`);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  const series = values.find(
+    (v) =>
+      (suffix === '' || (v as { metricName?: string }).metricName === `realtime_gateway_${name}${suffix}`) &&
+      Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l),
+  );
+  return series?.value ?? 0;
+}
+
+describe('/metrics access', () => {
+  it('needs a gateway key when keys are configured (METRICS=auto)', async () => {
+    const gw = await startGateway({ env: { GATEWAY_API_KEYS: 'k1' } });
+    const without = await httpGet(gw.port, '/metrics');
+    expect(without.status).toBe(401);
+    expect(without.json).toMatchObject({ error: { code: 'invalid_api_key' } });
+    const withKey = await httpGet(gw.port, '/metrics', { authorization: 'Bearer k1' });
+    expect(withKey.status).toBe(200);
+    expect(withKey.headers['content-type']).toContain('text/plain');
+    expect(withKey.text).toContain('realtime_gateway_sessions_active');
+    expect(withKey.text).toContain('process_resident_memory_bytes');
+    expect(withKey.text).toContain('nodejs_eventloop_lag_seconds');
+    // Readiness and liveness stay open to load balancers.
+    expect((await httpGet(gw.port, '/readyz')).status).toBe(200);
+    await gw.close();
+  });
+
+  it('is open with METRICS=public and absent with METRICS=off', async () => {
+    const open = await startGateway({ env: { GATEWAY_API_KEYS: 'k1', METRICS: 'public' } });
+    expect((await httpGet(open.port, '/metrics')).status).toBe(200);
+    await open.close();
+    const off = await startGateway({ env: { METRICS: 'off' } });
+    const res = await httpGet(off.port, '/metrics');
+    expect(res.status).toBe(404);
+    expect(res.json).toMatchObject({ error: { code: 'not_found' } });
+    await off.close();
+  });
+});
+
+describe('the registry', () => {
+  it('times a barge-in from speech_started to the interrupted response.done, by no session label', async () => {
+    const m = new GatewayMetrics({ processMetrics: false });
+    const ev = (e: object) => e as ServerEvent;
+    m.observe('sess_a', ev({ type: 'input_audio_buffer.speech_started', item_id: 'i', audio_start_ms: 0 }));
+    m.observe(
+      'sess_a',
+      ev({
+        type: 'response.done',
+        response: { status: 'cancelled', status_details: { reason: 'turn_detected' } },
+      }),
+    );
+    // A client's own cancel is no barge-in.
+    m.observe(
+      'sess_a',
+      ev({
+        type: 'response.done',
+        response: { status: 'cancelled', status_details: { reason: 'client_cancelled' } },
+      }),
+    );
+    expect(await value(m, 'barge_in_stop_seconds', {}, '_count')).toBe(1);
+    expect(await value(m, 'responses_total', { status: 'cancelled' })).toBe(2);
+    const text = (await m.render()).body;
+    expect(text).not.toContain('sess_a');
+  });
+});
+
+describe('metrics from real turns', () => {
+  let gw: ProviderGateway;
+  beforeAll(async () => {
+    gw = await startProviderGateway({
+      env: { LLM_FIRST_TOKEN_DEADLINE_MS: '300' },
+      sttScript: ['what is the weather like in paris today'],
+    });
+  }, 20_000);
+  afterAll(() => gw.close());
+
+  it('a voice turn lands in every stage histogram, and the LLM that served is counted', async () => {
+    const m = gw.gateway.metrics;
+    const c = await TestClient.connect(gw.url);
+    await c.next('session.created');
+    expect(await value(m, 'sessions_active', { transport: 'websocket' })).toBe(1);
+    c.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad' } } } },
+    });
+    await c.next('session.updated');
+    const speech = resamplePcm16(loadSpeech('en-weather', 16_000), 16_000, 24_000);
+    const bytes = new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength);
+    const audio = Buffer.concat([Buffer.from(bytes), Buffer.alloc(1_000 * 48)]);
+    for (let i = 0; i < audio.byteLength; i += 960)
+      c.send({ type: 'input_audio_buffer.append', audio: audio.subarray(i, i + 960).toString('base64') });
+    const done = await c.next('response.done', () => true, 15_000);
+    expect(done.response).toMatchObject({ status: 'completed' });
+    for (const stage of ['vad_wait', 'stt_final', 'llm_first_token', 'sentence_wait', 'tts_first_audio'])
+      expect(await value(m, 'turn_stage_seconds', { stage }, '_count'), stage).toBe(1);
+    expect(await value(m, 'end_of_speech_to_first_audio_seconds', {}, '_count')).toBe(1);
+    expect(await value(m, 'llm_served_total', { provider: 'groq' })).toBe(1);
+    expect(await value(m, 'responses_total', { status: 'completed' })).toBe(1);
+    await c.close();
+    await expect.poll(() => value(m, 'sessions_active', { transport: 'websocket' })).toBe(0);
+    expect(await value(m, 'sessions_total', { transport: 'websocket' })).toBe(1);
+  });
+
+  it('a failing Groq is counted as a provider error and a fallback; Cerebras serves', async () => {
+    const m = gw.gateway.metrics;
+    const e = gw.providers.emulators!;
+    e.groq.setFault({ kind: 'http_error', status: 503 }, 1);
+    const c = await TestClient.connect(gw.url);
+    await c.next('session.created');
+    c.send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hello' }] },
+    });
+    c.send({ type: 'response.create', response: { output_modalities: ['text'] } });
+    const done = await c.next('response.done', () => true, 10_000);
+    expect(done.response).toMatchObject({ status: 'completed' });
+    expect(await value(m, 'provider_errors_total', { stage: 'llm', provider: 'groq' })).toBe(1);
+    expect(await value(m, 'llm_fallbacks_total', { provider: 'groq', reason: 'error' })).toBe(1);
+    expect(await value(m, 'llm_served_total', { provider: 'cerebras' })).toBe(1);
+    await c.close();
+  });
+});
