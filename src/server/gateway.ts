@@ -142,8 +142,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
     tls: config.tls !== null,
     log,
     // A call is its session's only client: GA, and the agent's model, not the caller's choice.
-    openSession: (transport, languagePolicy) =>
-      openSession(transport, { dialect: 'ga', kind: 'realtime', model: config.defaultModel, languagePolicy }),
+    openSession: (transport, languagePolicy) => {
+      metrics.sessionOpened('twilio');
+      return openSession(transport, {
+        dialect: 'ga',
+        kind: 'realtime',
+        model: config.defaultModel,
+        languagePolicy,
+      });
+    },
+    // Calls count against MAX_SESSIONS; each is its own key, so MAX_SESSIONS_PER_KEY (meant for
+    // API clients) never limits how many people can phone in.
+    admit: (callSid) => {
+      const slot = admission.admit(`twilio:${callSid}`);
+      if (!slot.ok) metrics.sessionRefused(slot.reason);
+      return slot;
+    },
+    onCallEnded: (sessionId) => metrics.sessionClosed('twilio', sessionId),
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -225,7 +240,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     drain: async (deadlineMs) => {
       admission.startDraining();
       log.info('draining', { sessions: sessions.size, deadlineMs });
-      await drainSessions(sessions, deadlineMs);
+      await Promise.all([drainSessions(sessions, deadlineMs), twilio.drain(deadlineMs)]);
     },
     get callCount() {
       return twilio.callCount;

@@ -99,6 +99,11 @@ export class Playback {
     return this.item !== null && this.heardMs(this.item) < this.item.sentMs;
   }
 
+  /** Audio of the current item sent so far, in ms. */
+  get sentMs(): number {
+    return this.item?.sentMs ?? 0;
+  }
+
   /** The item being heard and how much of it, if any is playing. */
   heard(): HeardPosition | null {
     if (!this.item) return null;

@@ -102,6 +102,14 @@ export class TwilioCall {
     if (greeting) this.session.say(greeting);
   }
 
+  /** Resolves once no response is running and the caller has heard everything sent. */
+  async whenQuiet(): Promise<void> {
+    await this.session.whenIdle();
+    const heard = this.playback.heard();
+    const left = heard ? this.playback.sentMs - heard.audioEndMs : 0;
+    if (left > 0 && !this.ended) await new Promise((r) => setTimeout(r, left).unref());
+  }
+
   /** Twilio's media stream for this call has started: audio flows both ways from now. */
   attach(socket: CallSocket, streamSid: string): void {
     if (this.ended) return socket.close(1000, 'call ended');

@@ -26,8 +26,13 @@ export const TWILIO_STREAM_PATH = '/twilio/stream';
 const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 /** Twilio's media messages are about 400 bytes; anything near this is not Twilio. */
 const MAX_STREAM_MESSAGE_BYTES = 64 * 1024;
+/** WebSocket close code when a call gets no session slot (try again later). */
+const CLOSE_TRY_AGAIN_LATER = 1013;
 /** Calls prepared by the webhook and not yet streaming: past this, webhooks get no pre-warm. */
 const MAX_PREPARED_CALLS = 1_000;
+
+/** A session slot for a call, or why there is none (the gateway's session cap, or a drain). */
+export type CallSlot = { ok: true; release(): void } | { ok: false; reason: string };
 
 /** What the Twilio endpoints are built from. */
 export interface TwilioEndpointsOptions {
@@ -36,7 +41,14 @@ export interface TwilioEndpointsOptions {
   tls: boolean;
   log: Logger;
   openSession(transport: ClientTransport, languagePolicy: LanguagePolicy): RealtimeSession;
+  /** Takes a session slot for a new call; a call holds it until it ends. */
+  admit(callSid: string): CallSlot;
+  /** Told when a call's session has ended. */
+  onCallEnded?(sessionId: string): void;
 }
+
+/** A call the webhook answered but refused (session cap or drain): Twilio plays a busy signal. */
+const BUSY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Reject reason="busy"/></Response>';
 
 /** The Twilio endpoints of one gateway. */
 export class TwilioEndpoints {
@@ -83,6 +95,23 @@ export class TwilioEndpoints {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onStream(ws));
   }
 
+  /**
+   * Lets each call finish what it is saying, up to `deadlineMs`, then ends it. New calls are
+   * refused by `admit` meanwhile.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    const calls = [...[...this.prepared.values()].map((p) => p.call), ...this.live];
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.all(
+      calls.map(async (call) => {
+        await Promise.race([call.whenQuiet(), deadline]);
+        call.end('gateway draining');
+      }),
+    );
+    clearTimeout(timer);
+  }
+
   /** Ends every call. */
   close(): void {
     for (const { call } of [...this.prepared.values()]) call.end('gateway closing');
@@ -103,7 +132,9 @@ export class TwilioEndpoints {
     const t = this.o.config;
     const language = languageForCaller(caller, t.languageByPrefix, t.defaultLanguage);
     if (callSid && !this.prepared.has(callSid) && this.prepared.size < MAX_PREPARED_CALLS) {
-      this.prepare(callSid, caller, language);
+      const call = this.newCall(callSid, caller, language);
+      if (!call) return xmlReply(res, BUSY_TWIML);
+      this.prepare(call);
     }
     const streamUrl = webSocketBase(base) + TWILIO_STREAM_PATH;
     const twiml =
@@ -112,8 +143,7 @@ export class TwilioEndpoints {
       `<Parameter name="caller" value="${xml(caller)}"/>` +
       `<Parameter name="language" value="${xml(language)}"/>` +
       '</Stream></Connect></Response>';
-    res.writeHead(200, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(twiml) });
-    res.end(twiml);
+    xmlReply(res, twiml);
     this.o.log.info('twilio call answered', { callSid, language, prepared: Boolean(callSid) });
   }
 
@@ -121,15 +151,20 @@ export class TwilioEndpoints {
    * Opens the call's session and starts its greeting now, so the provider connections are up and
    * the first words are ready when Twilio's stream arrives.
    */
-  private prepare(callSid: string, caller: string, language: string): void {
-    const call = this.newCall(callSid, caller, language);
+  private prepare(call: TwilioCall): void {
     const timer = setTimeout(() => call.end('media stream never came'), this.o.config.prewarmTtlMs);
     timer.unref();
-    this.prepared.set(callSid, { call, timer });
+    this.prepared.set(call.callSid, { call, timer });
     call.start();
   }
 
-  private newCall(callSid: string, caller: string, language: string): TwilioCall {
+  /** A call holding a session slot, or null when the gateway is full or draining. */
+  private newCall(callSid: string, caller: string, language: string): TwilioCall | null {
+    const slot = this.o.admit(callSid);
+    if (!slot.ok) {
+      this.o.log.warn('twilio call refused', { callSid, reason: slot.reason });
+      return null;
+    }
     return new TwilioCall({
       agent: this.o.config.agent,
       callSid,
@@ -138,6 +173,8 @@ export class TwilioEndpoints {
       openSession: this.o.openSession,
       log: this.o.log,
       onEnd: (c) => {
+        slot.release();
+        this.o.onCallEnded?.(c.session.id);
         this.live.delete(c);
         const p = this.prepared.get(c.callSid);
         if (p?.call === c) {
@@ -166,6 +203,7 @@ export class TwilioEndpoints {
         if (call) return skip('second start');
         streamSid = m.streamSid;
         call = this.claim(m.start.callSid, m.start.customParameters ?? {});
+        if (!call) return ws.close(CLOSE_TRY_AGAIN_LATER, 'no session slot for this call');
         const f = m.start.mediaFormat;
         if (f.encoding !== 'audio/x-mulaw' || f.sampleRate !== 8000 || f.channels !== 1)
           this.o.log.warn('twilio media format unexpected', { callSid: m.start.callSid, ...f });
@@ -182,7 +220,7 @@ export class TwilioEndpoints {
   }
 
   /** The call the webhook prepared, or a new one when it prepared none (another instance took the webhook). */
-  private claim(callSid: string, custom: Record<string, string>): TwilioCall {
+  private claim(callSid: string, custom: Record<string, string>): TwilioCall | null {
     const p = this.prepared.get(callSid);
     if (p) {
       clearTimeout(p.timer);
@@ -193,7 +231,7 @@ export class TwilioEndpoints {
     const caller = custom['caller'] ?? '';
     const language = custom['language'] || languageForCaller(caller, t.languageByPrefix, t.defaultLanguage);
     const call = this.newCall(callSid, caller, language);
-    call.start();
+    call?.start();
     return call;
   }
 }
@@ -237,6 +275,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 function xml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function xmlReply(res: ServerResponse, twiml: string): void {
+  res.writeHead(200, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(twiml) });
+  res.end(twiml);
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {
