@@ -105,3 +105,18 @@ function partMessage(role: string, type: string): string {
 function refuse(code: ErrorCode, param: string, message: string): { ok: false; error: ItemError } {
   return { ok: false, error: { code, param, message } };
 }
+
+/** A user item for committed audio; its transcript is filled in later. */
+export function userAudioEntry(id: string): Entry {
+  return {
+    item: {
+      id,
+      object: 'realtime.item',
+      type: 'message',
+      status: 'completed',
+      role: 'user',
+      content: [{ type: 'input_audio', transcript: null }],
+    },
+    extras: {},
+  };
+}

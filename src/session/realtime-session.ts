@@ -9,7 +9,6 @@ import type {
   ClientEventOf,
   Dialect,
   DialectCodec,
-  EffectiveTurnDetection,
   ErrorCode,
   RealtimeSessionObject,
   ResponseParams,
@@ -18,7 +17,6 @@ import type {
 } from '../../protocol/realtime/index.js';
 import { decodeBase64Strict } from '../audio/base64.js';
 import { AUDIO_FORMATS, bytesPerMs } from '../audio/formats.js';
-import { STT_FLUSH } from '../providers/types.js';
 import type { Stages } from '../providers/types.js';
 import { newId } from '../util/ids.js';
 import { Conversation } from './conversation.js';
@@ -28,11 +26,10 @@ import type { ClientTransport } from './event-writer.js';
 import { InputAudioBuffer } from './input-audio-buffer.js';
 import { SessionLifetime } from './lifetime.js';
 import type { ExpiryReason } from './lifetime.js';
-import { entryFromClientItem } from './item-input.js';
+import { entryFromClientItem, userAudioEntry } from './item-input.js';
 import type { SessionLimits } from './limits.js';
 import { buildLlmRequest } from './llm-context.js';
 import { ResponseRun } from './response-run.js';
-import type { ResponseTimings } from './response-run.js';
 import {
   applySessionUpdate,
   checkTools,
@@ -41,12 +38,13 @@ import {
 } from './session-config.js';
 import type { SessionDefaults } from './session-config.js';
 import { transcribeItem } from './transcriber.js';
-import { ServerVad } from './server-vad.js';
-import { Channel } from '../util/channel.js';
 import type { AudioFormatType } from '../audio/formats.js';
-import { DEFAULT_PREFIX_PADDING_MS, turnDetectorConfigFor } from '../pipeline/turn-detector.js';
 import { truncateItem } from './truncate.js';
 import { fixedTextLlm } from './fixed-text.js';
+import type { TurnLatency } from './turn-latency.js';
+import { VadTurns } from './vad-turns.js';
+
+export type { TurnLatency } from './turn-latency.js';
 
 /** One inbound WebSocket message as the session queues it. */
 interface Inbound {
@@ -57,38 +55,6 @@ interface Inbound {
   /** An event built in-process (the telephony bridge), already typed: not parsed again. */
   event?: ClientEvent;
 }
-
-/**
- * How far behind the appended audio the VAD's speech-start decision may come (minimum speech
- * length, batching, the resampler's lookahead): idle audio this recent is kept for the turn.
- */
-const VAD_DECISION_SLACK_MS = 2_000;
-/** Audio chunks queued for a turn's streaming transcription (about 10 s of 20 ms appends). */
-const MAX_TURN_STT_CHUNKS = 500;
-
-/** A turn server VAD is hearing. */
-interface Turn {
-  entry: Entry;
-  startMs: number;
-  stt: Channel<Uint8Array>;
-  announced: () => void;
-  /** The transcript so far (finals joined). */
-  soFar: string;
-  /** A response started when silence began, held until the turn is confirmed. */
-  speculation: ResponseRun | null;
-  /** Called on the first final after a flush. */
-  flushAnswered?: () => void;
-  flushAnsweredAt?: number;
-}
-
-/**
- * How long a speculative response waits for the STT's answer to a flush before going with the
- * words heard so far (Deepgram answers a Finalize in about 150 ms).
- */
-const SPECULATION_FINAL_WAIT_MS = 400;
-
-/** Appends remembered for latency measurement (at least 20 s of 20 ms appends). */
-const MAX_APPEND_TIMES = 1_000;
 
 /** Minimum audio a commit needs (OpenAI: "Expected at least 100ms of audio"). */
 export const MIN_COMMIT_MS = 100;
@@ -141,23 +107,6 @@ export interface LanguagePolicy {
   instructionsFor(language: string): string | undefined;
 }
 
-/** Where the time went from the end of the user's speech to the first audio delta, in ms. */
-export interface TurnLatency {
-  endOfSpeechToFirstAudioMs: number;
-  /** End of speech (real time) to the VAD's decision that the turn ended. */
-  vadWaitMs: number;
-  /** VAD decision to the transcript being final (0 when it was ready first). */
-  sttFinalMs: number;
-  llmFirstTokenMs: number;
-  /** First token to the first whole sentence sent to the TTS. */
-  sentenceWaitMs: number;
-  ttsFirstAudioMs: number;
-  /** What is left: the gateway's own time. */
-  gatewayOverheadMs: number;
-  /** The response started when silence began (the parts above then overlap the VAD wait). */
-  speculative?: boolean;
-}
-
 /** A Realtime session bound to one connection. */
 export class RealtimeSession {
   readonly id: string;
@@ -174,15 +123,8 @@ export class RealtimeSession {
   private closed = false;
   private audioSent = false;
   private modelOpen: boolean;
-  private vadWarned = false;
-  /** When recent appends arrived (timeline end, wall clock): where a turn's speech ended in real time. */
-  private readonly appendTimes: { endMs: number; at: number }[] = [];
   private readonly latencyOf = new Map<ResponseRun, () => TurnLatency>();
-  private vad: ServerVad | null = null;
-  /** Identifies the turn detection the running VAD was built for. */
-  private vadKey: string | null = null;
-  /** The turn server VAD is hearing now. */
-  private turn: Turn | null = null;
+  private readonly turns: VadTurns;
   private readonly lifetime: SessionLifetime;
   /** Waiting for the session to have no active response (a graceful drain). */
   private idleWaiters: (() => void)[] = [];
@@ -217,6 +159,23 @@ export class RealtimeSession {
       sampleBytesOf(this.session.audio.input.format.type),
     );
     this.modelOpen = o.modelOpen;
+    this.turns = new VadTurns({
+      id: this.id,
+      session: () => this.session,
+      closed: () => this.closed,
+      input: this.input,
+      writer: this.writer,
+      conversation: this.conversation,
+      stages: o.stages,
+      signal: this.abort.signal,
+      speculativeTurnStart: o.speculativeTurnStart ?? false,
+      log: o.log,
+      commitEntry: (entry, audio, eventId) => this.commitEntry(entry, audio, eventId),
+      createResponse: (params, eventId, speculative) => this.createResponse(params, eventId, speculative),
+      activeDefault: () => this.activeDefault(),
+      activate: (run) => this.active.add(run),
+      measure: (run, latency) => this.latencyOf.set(run, latency),
+    });
   }
 
   /** The effective session object. */
@@ -229,7 +188,7 @@ export class RealtimeSession {
     if (this.started || this.closed) return;
     this.started = true;
     this.writer.emit({ type: 'session.created', session: this.session });
-    this.syncVad();
+    this.turns.sync();
     this.lifetime.start();
     for (const message of this.pending.splice(0)) this.dispatch(message);
     for (const eventId of this.dropped.splice(0))
@@ -279,8 +238,7 @@ export class RealtimeSession {
     for (const run of this.active) run.cancel('client_cancelled');
     this.lifetime.stop();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
-    this.vad?.close();
-    this.endTurn();
+    this.turns.close();
     this.o.stages.close?.();
   }
 
@@ -326,7 +284,7 @@ export class RealtimeSession {
         return this.onCommit(event);
       case 'input_audio_buffer.clear':
         this.input.clear();
-        this.endTurn();
+        this.turns.endTurn();
         this.writer.emit({ type: 'input_audio_buffer.cleared' });
         return;
       case 'conversation.item.create':
@@ -386,7 +344,7 @@ export class RealtimeSession {
       const type = this.session.audio.input.format.type;
       this.input.clear(bytesPerMs(type), sampleBytesOf(type));
     }
-    this.syncVad();
+    this.turns.sync();
   }
 
   private onAppend(event: ClientEventOf<'input_audio_buffer.append'>): void {
@@ -408,24 +366,7 @@ export class RealtimeSession {
         `The input audio buffer holds at most ${this.o.limits.maxInputAudioBufferMs} ms; commit or clear it first.`,
       );
     }
-    const turnDetection = this.session.audio.input.turn_detection;
-    if (!turnDetection) return;
-    if (!this.vad) {
-      if (!this.vadWarned) {
-        // No VAD stage in this build: say so once rather than stay silent.
-        this.vadWarned = true;
-        this.fail('turn_detection_unavailable', event.event_id, 'session.audio.input.turn_detection');
-      }
-      return;
-    }
-    this.vad.push(bytes);
-    this.appendTimes.push({ endMs: this.input.endMs, at: performance.now() });
-    // Trimmed in one splice per MAX_APPEND_TIMES appends, not one shift per append (a hot path).
-    if (this.appendTimes.length >= 2 * MAX_APPEND_TIMES) this.appendTimes.splice(0, MAX_APPEND_TIMES);
-    if (this.turn) this.turn.stt.push(bytes);
-    // Between turns only the audio a coming turn may claim is kept: its prefix padding, plus how
-    // far behind the VAD's decisions may run.
-    else this.input.dropBefore(this.input.endMs - prefixPaddingOf(turnDetection) - VAD_DECISION_SLACK_MS);
+    this.turns.append(bytes, event.event_id);
   }
 
   private onCommit(event: ClientEventOf<'input_audio_buffer.commit'>): void {
@@ -440,7 +381,7 @@ export class RealtimeSession {
     }
     if (!this.conversation.hasRoom())
       return this.fail('conversation_item_limit_reached', event.event_id, null);
-    this.endTurn();
+    this.turns.endTurn();
     const audio = this.input.take();
     const entry = userAudioEntry(newId('item'));
     if (this.commitEntry(entry, audio, event.event_id)) this.transcribe(entry, audio);
@@ -463,198 +404,6 @@ export class RealtimeSession {
     });
     this.announce(entry, inserted.previousItemId);
     return true;
-  }
-
-  /** Starts, restarts or stops server VAD to match the session's turn detection and input format. */
-  private syncVad(): void {
-    const td = this.session.audio.input.turn_detection;
-    const vadStage = this.o.stages.vad;
-    const key = td && vadStage ? JSON.stringify([td, this.session.audio.input.format.type]) : null;
-    if (key === this.vadKey) return;
-    this.vad?.close();
-    this.vad = null;
-    this.endTurn();
-    this.vadKey = key;
-    if (!td || !vadStage) return;
-    this.vad = new ServerVad(
-      vadStage,
-      this.session.audio.input.format.type,
-      turnDetectorConfigFor(td),
-      this.input.endMs,
-      {
-        speechStarted: (ms) => this.onSpeechStarted(ms),
-        silenceStarted: (ms) => this.onSilenceStarted(ms),
-        speechResumed: () => this.onSpeechResumed(),
-        speechStopped: (ms, speechEndMs) => this.onSpeechStopped(ms, speechEndMs),
-        idleTimeout: (startMs, endMs) => this.onIdleTimeout(startMs, endMs),
-        failed: (err) => {
-          this.o.log('error', 'turn detection failed', { sessionId: this.id, error: String(err) });
-          this.vad = null;
-          this.vadKey = null;
-          this.writer.error(
-            errorBody('server_error', {
-              message: 'Server turn detection failed; commit the input audio buffer yourself.',
-              param: 'session.audio.input.turn_detection',
-            }),
-          );
-        },
-      },
-    );
-    // The idle clock runs from the start: a user who never speaks is prompted too.
-    this.vad.armIdle(this.input.endMs);
-  }
-
-  private onSpeechStarted(audioStartMs: number): void {
-    if (this.turn || this.closed) return;
-    const td = this.session.audio.input.turn_detection;
-    const entry = userAudioEntry(newId('item'));
-    let announced!: () => void;
-    const ready = new Promise<void>((resolve) => (announced = resolve));
-    const stt = new Channel<Uint8Array>(MAX_TURN_STT_CHUNKS);
-    const turn: Turn = { entry, startMs: audioStartMs, stt, announced, soFar: '', speculation: null };
-    this.turn = turn;
-    this.writer.emit({
-      type: 'input_audio_buffer.speech_started',
-      item_id: entry.item.id,
-      audio_start_ms: Math.round(audioStartMs),
-    });
-    if (td?.interrupt_response) this.activeDefault()?.cancel('turn_detected');
-    // Transcription starts with the turn: the audio so far (prefix padding included), then the
-    // rest as it is appended, so the transcript is nearly ready when the turn ends.
-    stt.push(this.input.copyFrom(audioStartMs));
-    entry.extras.transcriptReady = transcribeItem({
-      entry,
-      audio: stt,
-      announced: ready,
-      onEndOfUtterance: () => this.vad?.noteEndOfUtterance(),
-      onFinal: (soFar) => {
-        turn.soFar = soFar;
-        turn.flushAnswered?.();
-      },
-      format: this.session.audio.input.format,
-      transcription: this.session.audio.input.transcription,
-      stt: this.o.stages.stt,
-      writer: this.writer,
-      signal: this.abort.signal,
-      log: (msg, fields) => this.o.log('warn', msg, { sessionId: this.id, ...fields }),
-    });
-  }
-
-  private onSpeechStopped(audioEndMs: number, speechEndMs: number): void {
-    const turn = this.turn;
-    if (!turn || this.closed) return;
-    this.turn = null;
-    const decidedAt = performance.now();
-    const speechEndAt = this.appendTimes.find((a) => a.endMs >= speechEndMs)?.at ?? decidedAt;
-    turn.stt.close();
-    this.writer.emit({
-      type: 'input_audio_buffer.speech_stopped',
-      item_id: turn.entry.item.id,
-      audio_end_ms: Math.round(audioEndMs),
-    });
-    const audio = this.input.takeRange(turn.startMs, audioEndMs);
-    if (!this.commitEntry(turn.entry, [audio], undefined)) return;
-    turn.announced();
-    const td = this.session.audio.input.turn_detection;
-    const speculation = turn.speculation;
-    turn.speculation = null;
-    // A speculative response that already finished is released whole; only a failed one is redone.
-    if (speculation && speculation.outcome !== 'failed' && !this.activeDefault()) {
-      // The turn is confirmed: what the speculative response produced goes out now, in order.
-      this.active.add(speculation);
-      const flushedAt = turn.flushAnsweredAt ?? decidedAt;
-      this.latencyOf.set(speculation, () =>
-        turnLatency(speechEndAt, decidedAt, flushedAt, speculation.timings, true),
-      );
-      speculation.release();
-      return;
-    }
-    speculation?.discard();
-    if (!td?.create_response || this.session.type !== 'realtime' || this.activeDefault()) return;
-    let transcriptAt = decidedAt;
-    void turn.entry.extras.transcriptReady?.then(() => (transcriptAt = performance.now()));
-    const run = this.createResponse({}, undefined);
-    if (run) this.latencyOf.set(run, () => turnLatency(speechEndAt, decidedAt, transcriptAt, run.timings));
-  }
-
-  /**
-   * Silence began inside a turn: ask the STT for a final now and start the response held back,
-   * so the LLM and TTS work while the VAD waits to confirm the turn.
-   */
-  private onSilenceStarted(_atMs: number): void {
-    const turn = this.turn;
-    const td = this.session.audio.input.turn_detection;
-    if (!turn || turn.speculation || this.closed || !this.o.speculativeTurnStart) return;
-    if (!td?.create_response || this.session.type !== 'realtime' || this.activeDefault()) return;
-    // A refusal (a full conversation) must be told at the turn's end, by the normal path.
-    if (!this.conversation.hasRoom()) return;
-    const flushed = new Promise<void>((resolve) => {
-      turn.flushAnswered = () => {
-        turn.flushAnsweredAt ??= performance.now();
-        resolve();
-      };
-    });
-    turn.stt.push(STT_FLUSH);
-    const before = [...this.conversation.entries()];
-    const pending = turn.entry;
-    turn.speculation =
-      this.createResponse({}, undefined, {
-        context: async () => {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            flushed,
-            new Promise<void>((r) => (timer = setTimeout(r, SPECULATION_FINAL_WAIT_MS))),
-          ]);
-          clearTimeout(timer);
-          // The user's words so far stand in for the item's transcript, which ends with the turn.
-          const heard: Entry = { item: pending.item, extras: { ...pending.extras, transcript: turn.soFar } };
-          delete heard.extras.transcriptReady;
-          return [...before, heard];
-        },
-      }) ?? null;
-  }
-
-  /** The user spoke again before the turn was confirmed: the speculative response is dropped. */
-  private onSpeechResumed(): void {
-    const turn = this.turn;
-    if (!turn?.speculation) return;
-    turn.speculation.discard();
-    turn.speculation = null;
-    turn.flushAnswered = undefined;
-    turn.flushAnsweredAt = undefined;
-  }
-
-  /** `idle_timeout_ms` passed with no speech: commit what was heard and let the model speak. */
-  private onIdleTimeout(audioStartMs: number, audioEndMs: number): void {
-    if (this.turn || this.closed || this.activeDefault() || this.session.type !== 'realtime') return;
-    const entry = userAudioEntry(newId('item'));
-    this.writer.emit({
-      type: 'input_audio_buffer.timeout_triggered',
-      item_id: entry.item.id,
-      audio_start_ms: Math.round(audioStartMs),
-      audio_end_ms: Math.round(audioEndMs),
-    });
-    const audio = this.input.takeRange(audioStartMs, audioEndMs);
-    if (!this.commitEntry(entry, [audio], undefined)) return;
-    // Silence has nothing to transcribe; the LLM sees an empty user turn and speaks up.
-    entry.extras.transcript = '';
-    this.createResponse({}, undefined);
-  }
-
-  /** Starts the idle clock where a finished response's audio will have played out. */
-  private armIdleAfter(run: ResponseRun): void {
-    if (!this.vad || !run.inConversation) return;
-    const played = run.timings.firstAudioAt === undefined ? 0 : performance.now() - run.timings.firstAudioAt;
-    this.vad.armIdle(this.input.endMs + Math.max(0, run.audioMs - played));
-  }
-
-  /** Drops a turn in progress (buffer cleared, manual commit, VAD restarted). */
-  private endTurn(): void {
-    if (!this.turn) return;
-    this.turn.speculation?.discard();
-    this.turn.stt.close();
-    this.turn.announced();
-    this.turn = null;
   }
 
   private transcribe(entry: Entry, audio: readonly Uint8Array[], announce = true): void {
@@ -870,7 +619,7 @@ export class RealtimeSession {
         this.active.delete(r);
         this.lifetime.touch();
         if (this.active.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-        this.armIdleAfter(r);
+        this.turns.armIdleAfter(r);
         const latency = this.latencyOf.get(r)?.();
         this.latencyOf.delete(r);
         if (latency && r.timings.firstAudioAt !== undefined) {
@@ -987,80 +736,6 @@ function replyLanguage(context: readonly Entry[], configured: string | undefined
   return configured;
 }
 
-/** A user item for committed audio; its transcript is filled in later. */
-function userAudioEntry(id: string): Entry {
-  return {
-    item: {
-      id,
-      object: 'realtime.item',
-      type: 'message',
-      status: 'completed',
-      role: 'user',
-      content: [{ type: 'input_audio', transcript: null }],
-    },
-    extras: {},
-  };
-}
-
 function sampleBytesOf(type: AudioFormatType): number {
   return AUDIO_FORMATS[type].bytesPerSample;
-}
-
-function prefixPaddingOf(td: EffectiveTurnDetection): number {
-  return td.type === 'server_vad' ? td.prefix_padding_ms : DEFAULT_PREFIX_PADDING_MS;
-}
-
-function turnLatency(
-  speechEndAt: number,
-  decidedAt: number,
-  transcriptAt: number,
-  t: ResponseTimings,
-  speculative = false,
-): TurnLatency {
-  if (speculative) return speculativeLatency(speechEndAt, decidedAt, transcriptAt, t);
-  const firstAudioAt = t.firstAudioAt ?? decidedAt;
-  const vadWaitMs = decidedAt - speechEndAt;
-  const sttFinalMs = Math.max(0, transcriptAt - decidedAt);
-  const llmFirstTokenMs = (t.llmFirstTokenAt ?? firstAudioAt) - (t.llmStartAt ?? firstAudioAt);
-  const sentenceWaitMs = (t.ttsFirstPieceAt ?? firstAudioAt) - (t.llmFirstTokenAt ?? firstAudioAt);
-  const ttsFirstAudioMs = firstAudioAt - (t.ttsFirstPieceAt ?? firstAudioAt);
-  const endOfSpeechToFirstAudioMs = firstAudioAt - speechEndAt;
-  const round = (ms: number) => Math.round(ms * 10) / 10;
-  return {
-    endOfSpeechToFirstAudioMs: round(endOfSpeechToFirstAudioMs),
-    vadWaitMs: round(vadWaitMs),
-    sttFinalMs: round(sttFinalMs),
-    llmFirstTokenMs: round(llmFirstTokenMs),
-    sentenceWaitMs: round(sentenceWaitMs),
-    ttsFirstAudioMs: round(ttsFirstAudioMs),
-    gatewayOverheadMs: round(
-      endOfSpeechToFirstAudioMs - vadWaitMs - sttFinalMs - llmFirstTokenMs - sentenceWaitMs - ttsFirstAudioMs,
-    ),
-  };
-}
-
-/**
- * A speculative turn: the stages ran while the VAD waited, so the parts overlap. The STT final is
- * counted from the end of speech, and the gateway's share is what passed between the later of the
- * VAD's decision and the first audio, and the first audio reaching the client.
- */
-function speculativeLatency(
-  speechEndAt: number,
-  decidedAt: number,
-  transcriptAt: number,
-  t: ResponseTimings,
-): TurnLatency {
-  const producedAt = t.firstAudioAt ?? decidedAt;
-  const sentAt = Math.max(producedAt, t.releasedAt ?? producedAt);
-  const round = (ms: number) => Math.round(ms * 10) / 10;
-  return {
-    endOfSpeechToFirstAudioMs: round(sentAt - speechEndAt),
-    vadWaitMs: round(decidedAt - speechEndAt),
-    sttFinalMs: round(Math.max(0, transcriptAt - speechEndAt)),
-    llmFirstTokenMs: round((t.llmFirstTokenAt ?? producedAt) - (t.llmStartAt ?? producedAt)),
-    sentenceWaitMs: round((t.ttsFirstPieceAt ?? producedAt) - (t.llmFirstTokenAt ?? producedAt)),
-    ttsFirstAudioMs: round(producedAt - (t.ttsFirstPieceAt ?? producedAt)),
-    gatewayOverheadMs: round(sentAt - Math.max(decidedAt, producedAt)),
-    speculative: true,
-  };
 }
