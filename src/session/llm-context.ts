@@ -45,8 +45,24 @@ function toLlmToolChoice(choice: ToolChoice): LlmRequest['toolChoice'] {
   return { name: choice.type === 'function' ? choice.name : (choice.name ?? '') };
 }
 
-/** Items in order to messages; consecutive function calls join one assistant message. */
+/**
+ * What a tool call whose result has not arrived yet answers in the LLM's context: chat APIs
+ * (Groq, Cerebras, Anthropic) refuse a request where a tool call is not followed by its result.
+ */
+export const PENDING_TOOL_RESULT = JSON.stringify({
+  status: 'pending',
+  message: 'The result of this call has not arrived yet.',
+});
+
+/**
+ * Items in order to messages; consecutive function calls join one assistant message, and each
+ * call is followed by its result (moved up from where it was added, or a pending placeholder).
+ */
 export function toMessages(entries: readonly Entry[]): LlmMessage[] {
+  return pairToolResults(inOrder(entries));
+}
+
+function inOrder(entries: readonly Entry[]): LlmMessage[] {
   const out: LlmMessage[] = [];
   for (const { item, extras } of entries) {
     const message = toMessage(item, extras.transcript ?? null);
@@ -57,6 +73,33 @@ export function toMessages(entries: readonly Entry[]): LlmMessage[] {
       continue;
     }
     out.push(message);
+  }
+  return out;
+}
+
+/**
+ * Puts each tool call's result right after the assistant message that made it, as the chat
+ * APIs require; a result added later (the user spoke while a tool ran) is moved up, and a call
+ * with no result yet gets `PENDING_TOOL_RESULT`. A result with no call stays where it is.
+ */
+function pairToolResults(messages: LlmMessage[]): LlmMessage[] {
+  const results = new Map<string, LlmMessage>();
+  for (const m of messages) if (m.role === 'tool' && !results.has(m.toolCallId)) results.set(m.toolCallId, m);
+  const placed = new Set<string>();
+  const out: LlmMessage[] = [];
+  for (const m of messages) {
+    if (m.role === 'tool') {
+      if (!placed.has(m.toolCallId)) out.push(m);
+      placed.add(m.toolCallId);
+      continue;
+    }
+    out.push(m);
+    if (m.role !== 'assistant' || !m.toolCalls) continue;
+    for (const call of m.toolCalls) {
+      if (placed.has(call.id)) continue;
+      placed.add(call.id);
+      out.push(results.get(call.id) ?? { role: 'tool', toolCallId: call.id, content: PENDING_TOOL_RESULT });
+    }
   }
   return out;
 }
