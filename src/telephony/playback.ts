@@ -50,9 +50,9 @@ export class Playback {
   /** Frames (and marks) for `audio`, the next piece of assistant item `itemId`. */
   push(itemId: string, audio: Uint8Array): PlaybackOut[] {
     const out: PlaybackOut[] = [];
+    const t = this.now();
     if (this.item?.itemId !== itemId) {
       this.finish(out);
-      const t = this.now();
       this.item = {
         itemId,
         sentMs: 0,
@@ -60,6 +60,11 @@ export class Playback {
         confirmedMs: 0,
         confirmedAt: null,
       };
+    } else if (t > this.playEndsAt && this.item.sentMs > 0) {
+      // Twilio's queue ran dry (the next sentence was slow to come): play resumes now, from here,
+      // not where an uninterrupted clock would put it.
+      this.item.confirmedMs = this.item.sentMs;
+      this.item.confirmedAt = t;
     }
     let bytes = audio;
     if (this.remainder.length > 0) {
@@ -88,8 +93,8 @@ export class Playback {
     // Marks of cleared audio come back too; they were forgotten at the clear and say nothing.
     if (!mark) return;
     this.marks.delete(name);
-    if (this.item?.itemId === mark.itemId) {
-      this.item.confirmedMs = Math.max(this.item.confirmedMs, mark.endMs);
+    if (this.item?.itemId === mark.itemId && mark.endMs >= this.item.confirmedMs) {
+      this.item.confirmedMs = mark.endMs;
       this.item.confirmedAt = this.now();
     }
   }

@@ -64,4 +64,17 @@ describe('Playback', () => {
     c.advance(300);
     expect(p.heard()).toEqual({ itemId: 'item_2', audioEndMs: 100 });
   });
+
+  it('restarts its clock when the audio resumes after the queue ran dry, so a barge-in still clears', () => {
+    const c = clock();
+    const p = new Playback(c.now);
+    const first = p.push('item_1', new Uint8Array(8_000)); // 1 s
+    c.advance(1_000);
+    p.onMark(marks(first).at(-1)!); // the first second has played
+    c.advance(3_000); // the next sentence is slow: 3 s of silence on the line
+    p.push('item_1', new Uint8Array(16_000)); // 2 s more
+    c.advance(100); // the caller talks 100 ms into it
+    expect(p.playing).toBe(true);
+    expect(p.clear()).toEqual({ itemId: 'item_1', audioEndMs: 1_100 });
+  });
 });
