@@ -45,9 +45,11 @@ export async function runPhoneTool(
       }),
       signal: AbortSignal.any([signal, AbortSignal.timeout(TOOL_WEBHOOK_TIMEOUT_MS)]),
     });
-    const text = (await res.text()).slice(0, MAX_TOOL_OUTPUT_BYTES);
-    if (!res.ok) return JSON.stringify({ error: `The tool '${call.name}' failed (HTTP ${res.status}).` });
-    return text;
+    if (!res.ok) {
+      await res.body?.cancel();
+      return JSON.stringify({ error: `The tool '${call.name}' failed (HTTP ${res.status}).` });
+    }
+    return await readCapped(res, MAX_TOOL_OUTPUT_BYTES);
   } catch (err) {
     const timedOut = (err as Error).name === 'TimeoutError';
     return JSON.stringify({
@@ -56,4 +58,24 @@ export async function runPhoneTool(
         : `The tool '${call.name}' could not be reached.`,
     });
   }
+}
+
+/** The body's first `limit` bytes as text: the rest is not read (a runaway answer stays on the wire). */
+async function readCapped(res: Response, limit: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size >= limit) {
+      await reader.cancel();
+      break;
+    }
+  }
+  // Cut on bytes; a character split at the cut decodes as U+FFFD rather than failing.
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
