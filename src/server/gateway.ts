@@ -147,7 +147,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return openSession(transport, {
         dialect: 'ga',
         kind: 'realtime',
-        model: config.defaultModel,
+        model: config.telephony.agent.session.model ?? config.defaultModel,
         languagePolicy,
       });
     },
@@ -258,7 +258,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }),
     close: async () => {
       admission.startDraining();
-      twilio.close();
+      const calls = twilio.close();
       for (const [ws, session] of sessions) {
         session.close();
         ws.close(CLOSE_GOING_AWAY, 'server shutting down');
@@ -267,6 +267,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         for (const ws of sessions.keys()) ws.terminate();
       }, CLOSE_GRACE_MS);
       deadline.unref();
+      await calls;
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

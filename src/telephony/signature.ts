@@ -55,3 +55,20 @@ function urlVariants(url: string): string[] {
   // `URL` drops a default port, so `href` is the form without it.
   return [...new Set([url, parsed.href, withPort])];
 }
+
+/**
+ * The token the voice webhook puts in the TwiML for a call's stream: the stream's upgrade
+ * signature covers only the fixed stream URL, so `start` must carry proof that this gateway's
+ * webhook answered this very call (any instance sharing the auth token can check it).
+ */
+export function streamToken(authToken: string, callSid: string): string {
+  return createHmac('sha1', authToken).update(`stream:${callSid}`, 'utf8').digest('base64url');
+}
+
+/** Whether `token` is the stream token of `callSid`. */
+export function isValidStreamToken(authToken: string, callSid: string, token: string | undefined): boolean {
+  if (!token) return false;
+  const expected = Buffer.from(streamToken(authToken, callSid));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}

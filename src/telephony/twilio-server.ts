@@ -12,9 +12,10 @@ import type { TelephonyConfig } from '../config.js';
 import type { ClientTransport } from '../session/event-writer.js';
 import type { LanguagePolicy, RealtimeSession } from '../session/realtime-session.js';
 import type { Logger } from '../util/log.js';
+import { callLanguage } from './call-agent.js';
 import { languageForCaller } from './caller-language.js';
 import { publicBase, webSocketBase } from './public-url.js';
-import { isValidTwilioSignature } from './signature.js';
+import { isValidStreamToken, isValidTwilioSignature, streamToken } from './signature.js';
 import type { SignedParams } from './signature.js';
 import { TwilioCall } from './twilio-call.js';
 
@@ -28,6 +29,14 @@ const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 const MAX_STREAM_MESSAGE_BYTES = 64 * 1024;
 /** WebSocket close code when a call gets no session slot (try again later). */
 const CLOSE_TRY_AGAIN_LATER = 1013;
+/** WebSocket close code for a stream that breaks the rules (no start, a forged one). */
+const CLOSE_POLICY = 1008;
+/** WebSocket close code when the gateway shuts down. */
+const CLOSE_GOING_AWAY = 1001;
+/** How long a closed stream has to finish its closing handshake before it is cut. */
+const CLOSE_GRACE_MS = 2_000;
+/** Signed sockets that have not started yet: a bound on what a replayed signature can hold open. */
+const MAX_STREAMS_WAITING_FOR_START = 256;
 /** Calls prepared by the webhook and not yet streaming: past this, webhooks get no pre-warm. */
 const MAX_PREPARED_CALLS = 1_000;
 
@@ -55,6 +64,10 @@ export class TwilioEndpoints {
   private readonly prepared = new Map<string, { call: TwilioCall; timer: NodeJS.Timeout }>();
   private readonly live = new Set<TwilioCall>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_STREAM_MESSAGE_BYTES });
+  /** Every open stream socket, started or not (closed with the gateway). */
+  private readonly sockets = new Set<WebSocket>();
+  /** Stream sockets that have not sent `start` yet. */
+  private waitingForStart = 0;
 
   constructor(private readonly o: TwilioEndpointsOptions) {}
 
@@ -92,7 +105,9 @@ export class TwilioEndpoints {
       this.o.log.warn('twilio stream signature refused', { url });
       return refuse(socket, 403, 'Invalid X-Twilio-Signature.');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onStream(ws));
+    if (this.waitingForStart >= MAX_STREAMS_WAITING_FOR_START)
+      return refuse(socket, 503, 'Too many streams have not started.');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onStream(ws, token));
   }
 
   /**
@@ -112,10 +127,25 @@ export class TwilioEndpoints {
     clearTimeout(timer);
   }
 
-  /** Ends every call. */
-  close(): void {
+  /** Ends every call and closes every stream socket (cut after a grace period if Twilio does not answer). */
+  async close(): Promise<void> {
     for (const { call } of [...this.prepared.values()]) call.end('gateway closing');
     for (const call of [...this.live]) call.end('gateway closing');
+    await Promise.all(
+      [...this.sockets].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === ws.CLOSED) return resolve();
+            const timer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+            timer.unref();
+            ws.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            if (ws.readyState === ws.OPEN) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
+          }),
+      ),
+    );
     this.wss.close();
   }
 
@@ -129,8 +159,7 @@ export class TwilioEndpoints {
     }
     const callSid = first(params['CallSid']);
     const caller = first(params['From']) ?? '';
-    const t = this.o.config;
-    const language = languageForCaller(caller, t.languageByPrefix, t.defaultLanguage);
+    const language = this.languageOf(caller);
     if (callSid && !this.prepared.has(callSid) && this.prepared.size < MAX_PREPARED_CALLS) {
       const call = this.newCall(callSid, caller, language);
       if (!call) return xmlReply(res, BUSY_TWIML);
@@ -142,9 +171,17 @@ export class TwilioEndpoints {
       `<Stream url="${xml(streamUrl)}">` +
       `<Parameter name="caller" value="${xml(caller)}"/>` +
       `<Parameter name="language" value="${xml(language)}"/>` +
+      (callSid ? `<Parameter name="token" value="${streamToken(token, callSid)}"/>` : '') +
       '</Stream></Connect></Response>';
     xmlReply(res, twiml);
     this.o.log.info('twilio call answered', { callSid, language, prepared: Boolean(callSid) });
+  }
+
+  /** The language to take a call from `caller` in. */
+  private languageOf(caller: string): string {
+    const t = this.o.config;
+    const byNumber = languageForCaller(caller, t.languageByPrefix, t.defaultLanguage);
+    return callLanguage(t.agent, byNumber, t.defaultLanguage);
   }
 
   /**
@@ -185,10 +222,24 @@ export class TwilioEndpoints {
     });
   }
 
-  private onStream(ws: WebSocket): void {
+  private onStream(ws: WebSocket, authToken: string): void {
     let call: TwilioCall | null = null;
     let streamSid: string | null = null;
     let skippedBeforeStart = 0;
+    this.sockets.add(ws);
+    this.waitingForStart++;
+    let waiting = true;
+    const started = () => {
+      if (!waiting) return;
+      waiting = false;
+      this.waitingForStart--;
+      clearTimeout(startTimer);
+    };
+    const startTimer = setTimeout(() => {
+      this.o.log.warn('twilio stream never started');
+      ws.close(CLOSE_POLICY, 'no start message');
+    }, this.o.config.startTimeoutMs);
+    startTimer.unref();
     const skip = (reason: string) => {
       if (call) return call.skip(reason);
       if (++skippedBeforeStart <= 5) this.o.log.warn('twilio message skipped', { reason });
@@ -201,6 +252,12 @@ export class TwilioEndpoints {
       if (m.event === 'connected') return;
       if (m.event === 'start') {
         if (call) return skip('second start');
+        started();
+        // The upgrade's signature is the same for every call; the TwiML's per-call token is not.
+        if (!isValidStreamToken(authToken, m.start.callSid, m.start.customParameters?.['token'])) {
+          this.o.log.warn('twilio stream start refused: no valid token', { callSid: m.start.callSid });
+          return ws.close(CLOSE_POLICY, 'start not vouched for by the voice webhook');
+        }
         streamSid = m.streamSid;
         call = this.claim(m.start.callSid, m.start.customParameters ?? {});
         if (!call) return ws.close(CLOSE_TRY_AGAIN_LATER, 'no session slot for this call');
@@ -216,7 +273,11 @@ export class TwilioEndpoints {
       call.receive(m);
     });
     ws.on('error', (err) => this.o.log.warn('twilio socket error', { error: err.message }));
-    ws.on('close', () => call?.end('socket closed'));
+    ws.on('close', () => {
+      started();
+      this.sockets.delete(ws);
+      call?.end('socket closed');
+    });
   }
 
   /** The call the webhook prepared, or a new one when it prepared none (another instance took the webhook). */
@@ -227,9 +288,8 @@ export class TwilioEndpoints {
       this.prepared.delete(callSid);
       return p.call;
     }
-    const t = this.o.config;
     const caller = custom['caller'] ?? '';
-    const language = custom['language'] || languageForCaller(caller, t.languageByPrefix, t.defaultLanguage);
+    const language = custom['language'] || this.languageOf(caller);
     const call = this.newCall(callSid, caller, language);
     call?.start();
     return call;
@@ -289,7 +349,7 @@ function plain(res: ServerResponse, status: number, text: string): void {
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
-  const reason = status === 403 ? 'Forbidden' : 'Not Found';
+  const reason = status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Not Found';
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
       `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TwilioPeer } from '../../src/emulators/twilio/peer.js';
+import { streamToken } from '../../src/telephony/signature.js';
 import { AUTH_TOKEN, callerAudio, rms, sign, startCallGateway, typesOf } from './helpers.js';
 import type { CallGateway } from './helpers.js';
 
@@ -41,7 +42,11 @@ describe('a call', () => {
     expect(peer.twiml).toMatch(
       /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Connect><Stream url="ws:\/\/127\.0\.0\.1:\d+\/twilio\/stream">/,
     );
-    expect(peer.parameters).toEqual({ caller: '+15557654321', language: 'en' });
+    expect(peer.parameters).toEqual({
+      caller: '+15557654321',
+      language: 'en',
+      token: streamToken(AUTH_TOKEN, peer.callSid),
+    });
     // The greeting: about two seconds of speech (the emulated TTS speaks with espeak-ng).
     await peer.until(() => peer.receivedAudio().length >= 8_000, 10_000, 'a second of greeting');
     const greeting = peer.receivedAudio();
