@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { DEFAULT_SESSION_LIMITS } from './session/limits.js';
 import type { SessionLimits } from './session/limits.js';
 import type { LogLevel } from './util/log.js';
-import { DEFAULT_CALL_AGENT, parseCallAgent } from './telephony/call-agent.js';
+import { DEFAULT_CALL_AGENT, agentLanguages, parseCallAgent, phoneSession } from './telephony/call-agent.js';
+import { applySessionUpdate, defaultRealtimeSession } from './session/session-config.js';
 import type { CallAgent } from './telephony/call-agent.js';
 import { readFileSync } from 'node:fs';
 
@@ -54,6 +55,8 @@ export interface TelephonyConfig {
   agent: CallAgent;
   /** How long a call prepared by the voice webhook waits for its media stream. */
   prewarmTtlMs: number;
+  /** How long a stream socket may stay silent before `start`; Twilio sends it at once. */
+  startTimeoutMs: number;
 }
 
 /** Which provider set runs the sessions. */
@@ -205,6 +208,8 @@ const EnvSchema = z.object({
   TWILIO_TOOL_WEBHOOK_URL: optionalHttpUrl,
   // Twilio opens the stream within a second or two of the webhook's answer; 30 s is generous.
   TWILIO_PREWARM_TTL_MS: int(1_000).default(30_000),
+  // Twilio sends `start` right after `connected`; a signed socket silent this long is not Twilio.
+  TWILIO_START_TIMEOUT_MS: int(100).default(10_000),
 });
 
 /** Thrown for settings that cannot work; the message says what to change. */
@@ -367,6 +372,7 @@ function resolveTelephony(e: Env): TelephonyConfig {
     agent = parsed.agent;
   }
   if (e.TWILIO_TOOL_WEBHOOK_URL) agent = { ...agent, toolWebhookUrl: e.TWILIO_TOOL_WEBHOOK_URL };
+  if (text !== undefined) checkCallAgent(agent, source, e.TWILIO_DEFAULT_LANGUAGE);
   const prefixes = parsePairs(
     'TWILIO_LANGUAGE_BY_PREFIX',
     e.TWILIO_LANGUAGE_BY_PREFIX.split(',')
@@ -385,7 +391,28 @@ function resolveTelephony(e: Env): TelephonyConfig {
     defaultLanguage: e.TWILIO_DEFAULT_LANGUAGE,
     agent,
     prewarmTtlMs: e.TWILIO_PREWARM_TTL_MS,
+    startTimeoutMs: e.TWILIO_START_TIMEOUT_MS,
   };
+}
+
+/**
+ * Applies the agent's session as a call would, so settings a session refuses (a tool schema, a
+ * tool_choice naming no tool) stop the start rather than every call.
+ */
+function checkCallAgent(agent: CallAgent, source: string, defaultLanguage: string): void {
+  const base = defaultRealtimeSession({
+    id: 'check',
+    model: agent.session.model ?? 'gpt-realtime',
+    expiresAt: 0,
+    instructions: '',
+    voice: 'alloy',
+    turnDetection: 'server_vad',
+  });
+  for (const language of agentLanguages(agent).length ? agentLanguages(agent) : [defaultLanguage]) {
+    const r = applySessionUpdate(base, phoneSession(agent, language), { audioSent: false, modelOpen: false });
+    if (!r.ok)
+      throw new ConfigError(`${source}: the session is refused: ${r.error.param ?? ''} ${r.error.message}`);
+  }
 }
 
 /** `alloy=<id>,verse=<id>` to a map; a malformed pair is a configuration error. */

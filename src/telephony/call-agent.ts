@@ -71,7 +71,8 @@ export function parseCallAgent(
     ok: true,
     agent: {
       session,
-      greetings: { ...DEFAULT_CALL_AGENT.greetings, ...a.greetings },
+      // An agent's own greetings replace the defaults: an English-only agent greets no one in Spanish.
+      greetings: a.greetings ?? DEFAULT_CALL_AGENT.greetings,
       // Instructions given in the session replace the default per-language ones, unless the
       // agent also names instructions per language.
       instructions:
@@ -91,6 +92,52 @@ export function instructionsFor(agent: CallAgent, language: string): string | un
   return agent.instructions[language] ?? agent.instructions[baseLanguage(language)];
 }
 
+/** The languages the agent speaks: those it has a greeting or instructions for. */
+export function agentLanguages(agent: CallAgent): string[] {
+  return [...new Set([...Object.keys(agent.greetings), ...Object.keys(agent.instructions)])];
+}
+
+/**
+ * The language to take a call in: the caller's when the agent speaks it, else the default
+ * language when the agent speaks that, else the agent's first (an agent with no per-language
+ * settings takes the caller's).
+ */
+export function callLanguage(agent: CallAgent, callerLanguage: string, defaultLanguage: string): string {
+  const spoken = agentLanguages(agent);
+  const speaks = (l: string) => spoken.includes(l) || spoken.includes(baseLanguage(l));
+  if (spoken.length === 0 || speaks(callerLanguage)) return callerLanguage;
+  if (speaks(defaultLanguage)) return defaultLanguage;
+  return spoken[0]!;
+}
+
 function baseLanguage(language: string): string {
   return language.split('-')[0]!.toLowerCase();
+}
+
+/**
+ * The agent's session with what a phone needs forced: μ-law at 8 kHz both ways (Twilio's format,
+ * so nothing is resampled), audio output, server turn detection unless the agent chose its own,
+ * and input transcription that detects the language when the agent speaks more than one.
+ */
+export function phoneSession(agent: CallAgent, language: string): RealtimeSessionUpdate {
+  // The model is the call session's from its start (see the gateway), not something to update.
+  const { model: _model, ...s } = agent.session;
+  const transcription = s.audio?.input?.transcription ?? {
+    language: agentLanguages(agent).length > 1 ? 'multi' : language,
+  };
+  return {
+    ...s,
+    type: 'realtime',
+    output_modalities: ['audio'],
+    audio: {
+      ...s.audio,
+      input: {
+        ...s.audio?.input,
+        format: { type: 'audio/pcmu' },
+        transcription,
+        turn_detection: s.audio?.input?.turn_detection ?? { type: 'server_vad' },
+      },
+      output: { ...s.audio?.output, format: { type: 'audio/pcmu' } },
+    },
+  };
 }

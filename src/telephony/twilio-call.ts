@@ -5,23 +5,29 @@
  * clears Twilio's queue and truncates the agent's item where the caller stopped hearing it;
  * keypad digits and tool results become conversation items.
  */
-import type { ClientEvent, RealtimeSessionUpdate, ServerEvent } from '../../protocol/realtime/index.js';
+import type { ClientEvent, ServerEvent } from '../../protocol/realtime/index.js';
 import type { TwilioInbound, TwilioOutbound } from '../../protocol/twilio/media-streams.js';
 import type { ClientTransport } from '../session/event-writer.js';
 import type { LanguagePolicy, RealtimeSession } from '../session/realtime-session.js';
 import type { Logger } from '../util/log.js';
-import { greetingFor, instructionsFor } from './call-agent.js';
+import { greetingFor, instructionsFor, phoneSession } from './call-agent.js';
 import type { CallAgent } from './call-agent.js';
 import { Playback } from './playback.js';
 import type { PlaybackOut } from './playback.js';
 import { runPhoneTool } from './tool-webhook.js';
+import { newId } from '../util/ids.js';
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** Silence after the last keypad digit before the digits go to the model (`#` sends at once). */
 export const DTMF_GAP_MS = 1_500;
 /** Digits held before they are sent anyway (a long account number fits). */
 const MAX_DTMF_DIGITS = 32;
-/** Agent audio held for a prepared call until Twilio's stream arrives (30 s of μ-law). */
-const MAX_EARLY_AUDIO_BYTES = 30 * 8_000;
+/**
+ * Agent audio held for a prepared call until Twilio's stream arrives (about 4 min of μ-law, above
+ * the session's high-water mark, so the TTS is paused by backpressure before anything is dropped).
+ */
+const MAX_EARLY_AUDIO_BYTES = 2 * 1024 * 1024;
 /** Skipped Twilio messages logged one by one per call; past this they are only counted. */
 const MAX_SKIP_LOGS = 5;
 
@@ -60,6 +66,10 @@ export class TwilioCall {
   private dtmfTimer: NodeJS.Timeout | null = null;
   private activeResponse: string | null = null;
   private respondWhenIdle = false;
+  /** Tool webhooks running: a response asked for meanwhile waits for their results. */
+  private toolsRunning = 0;
+  /** The agent's session.update is being applied: an error now means the call cannot run as configured. */
+  private configuring = false;
   private readonly cleared = new Set<string>();
   private readonly abort = new AbortController();
   private skipped = 0;
@@ -73,9 +83,9 @@ export class TwilioCall {
       send: (text) => this.onServerEvent(JSON.parse(text) as ServerEvent),
       sendEvent: (event) => this.onServerEvent(event as ServerEvent),
       close: (code, reason) => this.endFromSession(code, reason),
-      // The session's slow-reader guard watches Twilio's socket: that is where its audio waits.
+      // The session's backpressure watches Twilio's socket, or the audio held until it comes.
       get bufferedAmount() {
-        return call.socket?.bufferedAmount ?? 0;
+        return call.socket ? call.socket.bufferedAmount : call.earlyBytes;
       },
     };
     const policy: LanguagePolicy = {
@@ -97,17 +107,21 @@ export class TwilioCall {
   /** Starts the session with the agent's settings and speaks the greeting (before the stream, if prepared). */
   start(): void {
     this.session.start();
+    this.configuring = true;
     this.send({ type: 'session.update', session: phoneSession(this.o.agent, this.o.language) });
+    this.configuring = false;
+    if (this.ended) return;
     const greeting = greetingFor(this.o.agent, this.o.language);
     if (greeting) this.session.say(greeting);
   }
 
   /** Resolves once no response is running and the caller has heard everything sent. */
   async whenQuiet(): Promise<void> {
+    while (!this.ended && (this.toolsRunning > 0 || this.digits.length > 0)) await delay(100);
     await this.session.whenIdle();
     const heard = this.playback.heard();
     const left = heard ? this.playback.sentMs - heard.audioEndMs : 0;
-    if (left > 0 && !this.ended) await new Promise((r) => setTimeout(r, left).unref());
+    if (left > 0 && !this.ended) await delay(left);
   }
 
   /** Twilio's media stream for this call has started: audio flows both ways from now. */
@@ -186,6 +200,9 @@ export class TwilioCall {
       case 'response.output_audio.done':
         return this.audio(event.item_id, null);
       case 'input_audio_buffer.speech_started':
+        // The caller's turn will be answered: a response asked for before it is moot.
+        this.respondWhenIdle = false;
+        if (this.session.config.audio.input.turn_detection?.interrupt_response === false) return;
         return this.bargeIn();
       case 'response.created':
         this.activeResponse = event.response.id;
@@ -193,6 +210,17 @@ export class TwilioCall {
       case 'response.done':
         return this.onResponseDone(event.response);
       case 'error':
+        if (this.configuring) {
+          // The agent's settings were refused: the call would run in the wrong audio format.
+          this.o.log.error('call agent session.update refused', {
+            callSid: this.o.callSid,
+            code: event.error.code,
+            param: event.error.param,
+            message: event.error.message,
+          });
+          this.end('agent settings refused');
+          return;
+        }
         this.o.log.warn('call session error', {
           callSid: this.o.callSid,
           sessionId: this.session.id,
@@ -290,7 +318,7 @@ export class TwilioCall {
 
   /** Asks for a response now, or when the active one ends (cancelled if it is still talking). */
   private respond(): void {
-    if (!this.activeResponse) return this.send({ type: 'response.create' });
+    if (!this.activeResponse && this.toolsRunning === 0) return this.send({ type: 'response.create' });
     this.respondWhenIdle = true;
   }
 
@@ -303,13 +331,16 @@ export class TwilioCall {
       void this.runTools(calls);
       return;
     }
-    if (this.respondWhenIdle && !this.activeResponse) {
+    if (this.respondWhenIdle && !this.activeResponse && this.toolsRunning === 0) {
       this.respondWhenIdle = false;
       this.send({ type: 'response.create' });
     }
   }
 
-  private async runTools(calls: { call_id: string; name: string; arguments: string }[]): Promise<void> {
+  private async runTools(
+    calls: { id: string; call_id: string; name: string; arguments: string }[],
+  ): Promise<void> {
+    this.toolsRunning++;
     const outputs = await Promise.all(
       calls.map((c) =>
         runPhoneTool(
@@ -325,12 +356,18 @@ export class TwilioCall {
         ),
       ),
     );
+    this.toolsRunning--;
     if (this.ended) return;
+    // The results go right after the calls, ahead of anything the caller said meanwhile.
+    let previous = calls.at(-1)!.id;
     for (const [i, c] of calls.entries()) {
+      const id = newId('item');
       this.send({
         type: 'conversation.item.create',
-        item: { type: 'function_call_output', call_id: c.call_id, output: outputs[i]! },
+        previous_item_id: previous,
+        item: { id, type: 'function_call_output', call_id: c.call_id, output: outputs[i]! },
       });
+      previous = id;
     }
     this.respondWhenIdle = false;
     this.respond();
@@ -338,31 +375,3 @@ export class TwilioCall {
 }
 
 type ServerEventOfDone = Extract<ServerEvent, { type: 'response.done' }>;
-
-/**
- * The agent's session with what a phone needs forced: μ-law at 8 kHz both ways (Twilio's format,
- * so nothing is resampled), audio output, server turn detection unless the agent chose its own,
- * and input transcription that detects the language when the agent speaks more than one.
- */
-export function phoneSession(agent: CallAgent, language: string): RealtimeSessionUpdate {
-  const s = agent.session;
-  const languages = new Set([...Object.keys(agent.greetings), ...Object.keys(agent.instructions)]);
-  const transcription = s.audio?.input?.transcription ?? {
-    language: languages.size > 1 ? 'multi' : language,
-  };
-  return {
-    ...s,
-    type: 'realtime',
-    output_modalities: ['audio'],
-    audio: {
-      ...s.audio,
-      input: {
-        ...s.audio?.input,
-        format: { type: 'audio/pcmu' },
-        transcription,
-        turn_detection: s.audio?.input?.turn_detection ?? { type: 'server_vad' },
-      },
-      output: { ...s.audio?.output, format: { type: 'audio/pcmu' } },
-    },
-  };
-}

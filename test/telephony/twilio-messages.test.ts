@@ -1,9 +1,9 @@
 /** Twilio message parsing, the caller's language, the call agent and the phone session. */
 import { describe, expect, it } from 'vitest';
 import { parseTwilioMessage } from '../../protocol/twilio/media-streams.js';
-import { DEFAULT_CALL_AGENT, parseCallAgent } from '../../src/telephony/call-agent.js';
+import { DEFAULT_CALL_AGENT, callLanguage, parseCallAgent } from '../../src/telephony/call-agent.js';
 import { languageForCaller } from '../../src/telephony/caller-language.js';
-import { phoneSession } from '../../src/telephony/twilio-call.js';
+import { phoneSession } from '../../src/telephony/call-agent.js';
 import { loadConfig, ConfigError } from '../../src/config.js';
 
 describe('parseTwilioMessage', () => {
@@ -77,7 +77,7 @@ describe('call agent', () => {
     expect(ok).toMatchObject({
       ok: true,
       agent: {
-        greetings: { en: 'Acme, hello!', es: '¡Hola! ¿En qué puedo ayudarle hoy?' },
+        greetings: { en: 'Acme, hello!' },
         toolWebhookUrl: 'https://tools.example.com/run',
       },
     });
@@ -115,5 +115,31 @@ describe('call agent', () => {
       'es',
     );
     expect(mono.audio?.input?.transcription).toEqual({ language: 'es' });
+  });
+});
+
+describe('an English-only call agent', () => {
+  it('greets no one in Spanish, takes a +52 caller in English, and does not ask the STT to detect', () => {
+    const parsed = parseCallAgent(
+      JSON.stringify({
+        session: { type: 'realtime', instructions: 'You are the Acme front desk.' },
+        greetings: { en: 'Thanks for calling Acme!' },
+      }),
+      'TWILIO_AGENT',
+    );
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.agent.greetings).toEqual({ en: 'Thanks for calling Acme!' });
+    expect(callLanguage(parsed.agent, 'es', 'en')).toBe('en');
+    expect(phoneSession(parsed.agent, 'en').audio?.input?.transcription).toEqual({ language: 'en' });
+  });
+
+  it('is refused at start-up when a session would refuse its settings', () => {
+    const agent = JSON.stringify({
+      session: { type: 'realtime', tool_choice: { type: 'function', name: 'nope' } },
+    });
+    expect(() => loadConfig({ TWILIO_AGENT: agent })).toThrow(/the session is refused/);
+    const named = JSON.stringify({ session: { type: 'realtime', model: 'gpt-realtime-mini' } });
+    expect(loadConfig({ TWILIO_AGENT: named }).telephony.agent.session.model).toBe('gpt-realtime-mini');
   });
 });
