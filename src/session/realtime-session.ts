@@ -78,7 +78,6 @@ export interface SessionOptions {
   defaults: SessionDefaults;
   /** The URL named no model, so the first `session.update` may set it. */
   modelOpen: boolean;
-  /** Maps a voice (OpenAI name or provider id) to the TTS's voice id. */
   /** Maps a voice (OpenAI name or provider id) and the language to speak to the TTS's voice id. */
   resolveVoice: (voice: string, language: string | undefined) => string;
   log: SessionLog;
