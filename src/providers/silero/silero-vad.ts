@@ -15,7 +15,7 @@ import { loadSileroModel, WINDOW_SAMPLES } from './model.js';
  * 0.09 ms at 64 (16 kHz, scripts/bench-vad.ts); a 64-window run takes about 6 ms, which bounds
  * how long one run holds the event loop.
  */
-export const DEFAULT_MAX_BATCH = 64;
+export const DEFAULT_MAX_BATCH = 256;
 /**
  * Longest a window waits for other streams' windows. Streams send audio at their own pace, so a
  * short wait is what lets them meet; 2 ms is under a tenth of a 32 ms window and small against
