@@ -56,7 +56,7 @@ export class Conversation {
    */
   setAudio(entry: Entry, chunks: Uint8Array[], bytesPerMs: number, audioMs?: number): void {
     const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
-    entry.extras.audio = chunks;
+    entry.extras.audio = ownCopy(chunks, bytes);
     entry.extras.audioBytesPerMs = bytesPerMs;
     entry.extras.audioMs = audioMs ?? Math.floor(bytes / bytesPerMs);
     if (this.byId.get(entry.item.id) === entry) this.account(entry, bytes);
@@ -139,4 +139,22 @@ export class Conversation {
   hasCall(callId: string): boolean {
     return this.order.some((e) => e.item.type === 'function_call' && e.item.call_id === callId);
   }
+}
+
+/**
+ * The chunks as one buffer of their own. Decoded appends and TTS chunks are small Buffers cut from
+ * Node's shared 8 KiB pool, and a kept 160-byte slice keeps its whole slab alive: held for the
+ * session's life, 20 ms appends made the gateway's memory grow many times faster than the audio
+ * budget counts (`npm run bench:soak`). One copy per item is cheap next to that.
+ */
+function ownCopy(chunks: Uint8Array[], bytes: number): Uint8Array[] {
+  const only = chunks[0];
+  if (chunks.length === 1 && only && only.byteOffset === 0 && only.buffer.byteLength === bytes) return chunks;
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return [out];
 }

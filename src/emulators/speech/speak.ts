@@ -43,8 +43,41 @@ export function espeakVoiceFor(language: string): string {
   return VOICE_OF_LANGUAGE[primary] ?? primary;
 }
 
-/** Speaks `text`; rejects with UnsupportedVoiceError for an unknown voice. */
-export async function speak(text: string, opts: SpeakOptions): Promise<Speech> {
+/**
+ * Syntheses kept for reuse. An emulated conversation repeats a handful of replies (`You said: ...`),
+ * and the espeak-ng worker is one thread: without reuse, a few hundred concurrent sessions queue
+ * more synthesis than it can do in real time. 32 sentences of at most 200 characters are at most
+ * about 25 MB of 24 kHz PCM.
+ */
+const SPEECH_CACHE_ENTRIES = 32;
+/** Longer texts are synthesized every time: rarely repeated, and their audio is large. */
+const SPEECH_CACHE_MAX_CHARS = 200;
+/** Least recently used first (Map order); a pending synthesis is shared by every request for it. */
+const speechCache = new Map<string, Promise<Speech>>();
+
+/**
+ * Speaks `text`; rejects with UnsupportedVoiceError for an unknown voice. The result may be shared
+ * with other callers (short texts are cached), so it must not be modified.
+ */
+export function speak(text: string, opts: SpeakOptions): Promise<Speech> {
+  if (text.length > SPEECH_CACHE_MAX_CHARS) return synthesize(text, opts);
+  const key = JSON.stringify([text, opts.voice, opts.sampleRate, opts.speed ?? 1]);
+  let speech = speechCache.get(key);
+  if (speech) speechCache.delete(key);
+  else {
+    speech = synthesize(text, opts);
+    // A failed synthesis is not kept: the next request tries again.
+    speech.catch(() => speechCache.delete(key));
+  }
+  speechCache.set(key, speech);
+  for (const oldest of speechCache.keys()) {
+    if (speechCache.size <= SPEECH_CACHE_ENTRIES) break;
+    speechCache.delete(oldest);
+  }
+  return speech;
+}
+
+async function synthesize(text: string, opts: SpeakOptions): Promise<Speech> {
   const raw = await espeakSynthesize(text, opts.voice, opts.speed ?? 1);
   const pcm = resampleRational(raw.samples, ESPEAK_SAMPLE_RATE, opts.sampleRate);
   const durationMs = (pcm.length * 1000) / opts.sampleRate;

@@ -5,7 +5,7 @@
  * and runs them as one batch: measured here, a 16 kHz window costs 0.25 ms alone and 0.10 ms in
  * a batch of 32 (scripts/bench-vad.ts).
  *
- * When to run: at once (next check phase) when every open stream has a window queued or the
+ * When to run: at once (in the same tick) when every open stream has a window queued or the
  * batch is full; otherwise after at most `maxWaitMs`, so streams whose audio arrives a moment
  * later can join. The queue holds at most one window per open stream, and open streams are capped.
  */
@@ -91,6 +91,8 @@ export class RateBatcher {
   private running = false;
   private shutDown = false;
   private immediate: NodeJS.Immediate | null = null;
+  /** A flush is queued as a microtask (a ready batch). */
+  private flushQueued = false;
   private timer: NodeJS.Timeout | null = null;
   // Reused across runs: sized for a full batch, handed to the model as views.
   private readonly inputBuf: Float32Array;
@@ -168,11 +170,20 @@ export class RateBatcher {
   }
 
   private schedule(): void {
-    if (this.running || this.immediate || this.shutDown) return;
+    if (this.running || this.immediate || this.flushQueued || this.shutDown) return;
     const ready = this.queue.length >= this.openStreams || this.queue.length >= this.limits.maxBatch;
-    if (ready || this.limits.maxWaitMs <= 0) {
+    if (ready) {
+      // Nothing can join a batch that holds every open stream or is full, so it starts in this
+      // tick: a check-phase hop costs a whole event-loop iteration per batch, and a stream that
+      // fell behind catches up by only one window per batch (onnxruntime adds a hop of its own).
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        void this.flush();
+      });
+    } else if (this.limits.maxWaitMs <= 0) {
       this.immediate = setImmediate(() => {
         this.immediate = null;
         void this.flush();
@@ -180,7 +191,7 @@ export class RateBatcher {
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
-        if (!this.immediate) void this.flush();
+        if (!this.immediate && !this.flushQueued) void this.flush();
       }, this.limits.maxWaitMs);
     }
   }

@@ -15,7 +15,7 @@ import { loadSileroModel, WINDOW_SAMPLES } from './model.js';
  * 0.09 ms at 64 (16 kHz, scripts/bench-vad.ts); a 64-window run takes about 6 ms, which bounds
  * how long one run holds the event loop.
  */
-export const DEFAULT_MAX_BATCH = 64;
+export const DEFAULT_MAX_BATCH = 256;
 /**
  * Longest a window waits for other streams' windows. Streams send audio at their own pace, so a
  * short wait is what lets them meet; 2 ms is under a tenth of a 32 ms window and small against
@@ -23,10 +23,12 @@ export const DEFAULT_MAX_BATCH = 64;
  */
 export const DEFAULT_MAX_BATCH_WAIT_MS = 2;
 /**
- * Streams per sample rate. At 0.1 ms per batched window one core serves about 300 real-time
- * streams; past 256 the event loop would spend most of its time in the VAD.
+ * Streams per sample rate: a bound on the batcher's queue, not the gateway's session limit. At
+ * 0.03 to 0.1 ms per batched window (8 and 16 kHz) one core serves 300 to 1000 real-time streams;
+ * a lower cap would refuse turn detection to sessions the gateway still admits (256 was below the
+ * 300 sessions `npm run bench:capacity` targets on two cores).
  */
-export const DEFAULT_MAX_STREAMS = 256;
+export const DEFAULT_MAX_STREAMS = 1024;
 
 /** Options of the Silero VAD stage. */
 export interface SileroVadOptions extends SileroModelOptions {

@@ -1,0 +1,260 @@
+/**
+ * Capacity of one gateway process: `npm run bench:capacity -- [--steps 10,50,100,200,300,400]
+ * [--step-seconds 60] [--format pcmu|pcm] [--all-steps] [--no-build] [--cpu-prof]`.
+ *
+ * Three processes: the provider emulators (default latency profile) and the built gateway in cloud
+ * mode pointed at them, each a child of this one, which runs the load: N sessions streaming real
+ * speech in real time with a turn every 5 to 6 s (scripts/capacity/load.ts). N is raised step by
+ * step, sessions kept from one step to the next; each step is measured over `--step-seconds` once
+ * its new sessions have settled. Per step it prints the client-side end of speech to first audio
+ * p50/p99 (and p99 added over the first step), the gateway's event-loop delay p99 (a preloaded
+ * probe), the gateway's CPU ms per session-second of audio and RSS per session (from /proc), the
+ * errors, and the CPU of the emulators and of the load, which share the two cores. It stops raising
+ * N once a step has errors or its p99 has grown far past the target. Writes reports/capacity.json
+ * and reports/capacity.svg.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Args, cpuSplit, loadAverage, machine, sleep, startStack } from './capacity/harness.js';
+import type { CpuSplit } from './capacity/harness.js';
+import { formatLabel, latenciesIn } from './capacity/load.js';
+import { cell, percentile, summarize } from './capacity/stats.js';
+import type { Summary } from './capacity/stats.js';
+import { renderCapacityChart } from './capacity/svg-chart.js';
+
+const args = new Args();
+const STEPS = args
+  .string('--steps', '10,50,100,200,300,400')
+  .split(',')
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
+if (STEPS.length === 0) throw new Error('--steps needs a list of session counts, e.g. 10,50,100');
+const STEP_SECONDS = args.number('--step-seconds', 60);
+const FORMAT = args.format();
+const ALL_STEPS = args.has('--all-steps');
+const JSON_FILE = args.string('--json', 'reports/capacity.json');
+const SVG_FILE = args.string('--svg', 'reports/capacity.svg');
+/** New sessions per second while raising N: fast enough for a short ramp, slow enough to be gentle. */
+const RAMP_PER_SECOND = args.number('--ramp-per-second', 25);
+/** After a ramp, one turn period so every new session has had a turn before measuring. */
+const SETTLE_SECONDS = args.number('--settle-seconds', 8);
+const TURN_PERIOD_MS: [number, number] = [5_000, 6_000];
+
+/** The issue's targets. */
+const TARGET_MIN_SESSIONS = 300;
+const TARGET_ADDED_P99_MS = 50;
+const TARGET_CPU_MS_PER_SESSION_S = 5;
+/** Past this added p99 the gateway is plainly saturated: raising N further tells nothing new. */
+const GIVE_UP_ADDED_P99_MS = 5 * TARGET_ADDED_P99_MS;
+
+interface StepResult {
+  sessions: number;
+  turns: number;
+  latencyMs: Summary;
+  addedP99Ms: number | null;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  gatewayCpuMsPerSessionS: number;
+  cpu: CpuSplit;
+  gatewayRssMiB: number;
+  rssPerSessionMiB: number;
+  emulatorsRssMiB: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  errorSamples: string[];
+  cancelledResponses: number;
+  appendLatenessMs: Summary;
+  loadAverage: number[];
+  windowSeconds: number;
+}
+
+const MiB = 2 ** 20;
+const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
+
+console.log(
+  'Capacity benchmark: gateway (dist, cloud mode) + provider emulators as child processes, loopback',
+);
+console.log(
+  `load: ${formatLabel(FORMAT)}, server_vad 500 ms, input transcription on, a turn every ` +
+    `${TURN_PERIOD_MS[0] / 1000}-${TURN_PERIOD_MS[1] / 1000} s of real speech (20 ms appends in real time)`,
+);
+console.log(
+  'emulators: default latency profile (STT final 150 ms, LLM first token 220 ms, TTS first audio 90 ms); ' +
+    'TTS is espeak-ng with repeated sentences synthesized once',
+);
+console.log(
+  `steps ${STEPS.join(', ')}; ${STEP_SECONDS} s measured per step after ${SETTLE_SECONDS} s settling`,
+);
+const m = machine();
+console.log(
+  `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; load average ${loadAverage().join(' ')}`,
+);
+
+const stack = await startStack({
+  format: FORMAT,
+  build: !args.has('--no-build'),
+  logLevel: args.string('--log-level', 'warn'),
+  nodeFlags: args.has('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=reports/cpu-prof'] : [],
+  gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
+  turnPeriodMs: TURN_PERIOD_MS,
+});
+const idleRss = stack.gatewayRssBytes();
+console.log(
+  `gateway pid ${stack.gateway.pid}, idle RSS ${mib(idleRss)} MiB; emulators pid ${stack.emulators.pid}\n`,
+);
+
+const header =
+  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
+const row = (s: StepResult) =>
+  `| ${s.sessions} | ${s.turns} | ${cell(s.latencyMs.p50)} | ${cell(s.latencyMs.p99)} | ${cell(s.addedP99Ms)} | ` +
+  `${cell(s.eventLoopDelayMs.p99)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
+  `${s.cpu.gatewayCores.toFixed(2)} / ${s.cpu.emulatorsCores.toFixed(2)} / ${s.cpu.loadCores.toFixed(2)} | ` +
+  `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ${s.errors} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
+console.log(header);
+console.log(
+  `|${header
+    .split('|')
+    .slice(1, -1)
+    .map(() => '---')
+    .join('|')}|`,
+);
+
+const steps: StepResult[] = [];
+let problemsSeen = 0;
+const started = new Date();
+try {
+  for (const n of STEPS) {
+    const more = n - stack.load.active;
+    if (more > 0) await stack.load.addSessions(more, RAMP_PER_SECOND);
+    await sleep(SETTLE_SECONDS * 1000);
+    await stack.gateway.probe.resetEventLoopDelay();
+    stack.load.lateness = [];
+    const a = stack.cpu();
+    await sleep(STEP_SECONDS * 1000);
+    const b = stack.cpu();
+    const eld = await stack.gateway.probe.eventLoopDelay();
+    const rss = stack.gatewayRssBytes();
+    const active = stack.load.active;
+    const latencies = latenciesIn(stack.load.turns, a.at, b.at);
+    const problems = stack.load.problems.slice(problemsSeen);
+    problemsSeen = stack.load.problems.length;
+    const kinds: Record<string, number> = {};
+    for (const p of problems) kinds[p.kind] = (kinds[p.kind] ?? 0) + 1;
+    const latency = summarize(latencies);
+    const base = steps[0]?.latencyMs.p99 ?? latency.p99;
+    const result: StepResult = {
+      sessions: active,
+      turns: latencies.length,
+      latencyMs: latency,
+      addedP99Ms: latency.p99 !== null && base !== null ? Math.round((latency.p99 - base) * 10) / 10 : null,
+      eventLoopDelayMs: eld,
+      gatewayCpuMsPerSessionS:
+        Math.round(((b.gatewayMs - a.gatewayMs) / (active * ((b.at - a.at) / 1000))) * 100) / 100,
+      cpu: cpuSplit(a, b),
+      gatewayRssMiB: mib(rss),
+      rssPerSessionMiB: Math.round(((rss - idleRss) / MiB / active) * 100) / 100,
+      emulatorsRssMiB: mib(stack.emulatorsRssBytes()),
+      errors: problems.length,
+      errorKinds: kinds,
+      errorSamples: problems.slice(0, 5).map((p) => `${p.kind}: ${p.detail}`),
+      cancelledResponses: stack.load.cancelled,
+      appendLatenessMs: summarize(stack.load.lateness),
+      loadAverage: loadAverage(),
+      windowSeconds: Math.round((b.at - a.at) / 100) / 10,
+    };
+    steps.push(result);
+    console.log(row(result));
+    for (const sample of result.errorSamples) console.log(`    ${sample}`);
+    const saturated = result.addedP99Ms !== null && result.addedP99Ms > GIVE_UP_ADDED_P99_MS;
+    if (!ALL_STEPS && (result.errors > 0 || saturated)) {
+      console.log(
+        `  stopping: ${result.errors > 0 ? 'errors' : `p99 added over ${GIVE_UP_ADDED_P99_MS} ms`}`,
+      );
+      break;
+    }
+  }
+} finally {
+  await stack.stop();
+}
+
+const good = steps.filter(
+  (s) => s.errors === 0 && s.addedP99Ms !== null && s.addedP99Ms <= TARGET_ADDED_P99_MS,
+);
+const capacity = good.length ? Math.max(...good.map((s) => s.sessions)) : 0;
+const atCapacity = steps.find((s) => s.sessions === capacity);
+const targets = [
+  {
+    target: `>= ${TARGET_MIN_SESSIONS} sessions with p99 added <= ${TARGET_ADDED_P99_MS} ms and no errors`,
+    measured: `${capacity} sessions`,
+    met: capacity >= TARGET_MIN_SESSIONS,
+  },
+  {
+    target: `gateway CPU <= ${TARGET_CPU_MS_PER_SESSION_S} ms per session-second (at ${capacity} sessions)`,
+    measured: atCapacity ? `${atCapacity.gatewayCpuMsPerSessionS} ms` : 'not measured',
+    met: atCapacity ? atCapacity.gatewayCpuMsPerSessionS <= TARGET_CPU_MS_PER_SESSION_S : false,
+  },
+];
+console.log('\n== targets ==');
+for (const t of targets) console.log(`${t.target}: ${t.measured} -> ${t.met ? 'met' : 'NOT met'}`);
+const cpuMedian = percentile(
+  steps.map((s) => s.gatewayCpuMsPerSessionS),
+  0.5,
+);
+console.log(`gateway CPU ms per session-second, median over steps: ${cell(cpuMedian, 2)}`);
+console.log(`load average at the end: ${loadAverage().join(' ')}`);
+
+mkdirSync(dirname(JSON_FILE), { recursive: true });
+writeFileSync(
+  JSON_FILE,
+  `${JSON.stringify(
+    {
+      generatedAt: started.toISOString(),
+      machine: m,
+      options: {
+        steps: STEPS,
+        stepSeconds: STEP_SECONDS,
+        settleSeconds: SETTLE_SECONDS,
+        format: formatLabel(FORMAT),
+        turnPeriodMs: TURN_PERIOD_MS,
+        gateway: 'dist/src/main.js, GATEWAY_PROVIDERS=cloud on the emulators, LOG_LEVEL=warn',
+        emulators: 'default latency profile; espeak-ng TTS with repeated sentences synthesized once',
+      },
+      definitions: {
+        latency:
+          'client: append holding the last speech sample sent -> first response.output_audio.delta received',
+        addedP99Ms: 'p99 at this step minus p99 at the first step',
+        gatewayCpuMsPerSessionS: 'gateway utime+stime over the window / (sessions x window seconds)',
+        rssPerSessionMiB: '(gateway RSS at the end of the step - idle RSS) / sessions',
+        cpuCores: 'CPU time / wall time of the window, per process (gateway, emulators, load generator)',
+      },
+      idleGatewayRssMiB: mib(idleRss),
+      steps,
+      capacitySessions: capacity,
+      targets,
+      loadAverageAtEnd: loadAverage(),
+    },
+    null,
+    2,
+  )}\n`,
+);
+mkdirSync(dirname(SVG_FILE), { recursive: true });
+const baseP99 = steps[0]?.latencyMs.p99 ?? null;
+writeFileSync(
+  SVG_FILE,
+  renderCapacityChart(
+    steps.map((s) => ({
+      sessions: s.sessions,
+      p50Ms: s.latencyMs.p50,
+      p99Ms: s.latencyMs.p99,
+      cpuMsPerSessionS: s.gatewayCpuMsPerSessionS,
+    })),
+    {
+      title: `realtime-gateway capacity (${formatLabel(FORMAT)}, ${m.cpus} cores, ${started.toISOString().slice(0, 10)})`,
+      latencyTarget:
+        baseP99 !== null
+          ? { ms: baseP99 + TARGET_ADDED_P99_MS, label: `baseline p99 + ${TARGET_ADDED_P99_MS} ms` }
+          : undefined,
+      cpuTarget: { ms: TARGET_CPU_MS_PER_SESSION_S, label: `target ${TARGET_CPU_MS_PER_SESSION_S} ms` },
+    },
+  ),
+);
+console.log(`figures written to ${JSON_FILE} and ${SVG_FILE}`);

@@ -1,0 +1,179 @@
+/**
+ * Soak of one gateway process: `npm run bench:soak -- [--sessions 100] [--minutes 10]
+ * [--format pcmu|pcm] [--no-build]`.
+ *
+ * The same three processes and load as bench:capacity (scripts/capacity/), at a fixed number of
+ * sessions for a long time. Samples the gateway's RSS every 10 s and compares the end with the
+ * first minute (flat within 10 %); before the sessions open and after they have all closed it asks
+ * the gateway (its preloaded probe) for its active handles, which must not have grown. Also prints
+ * the turns' latency, errors and the CPU split per minute. Writes reports/soak.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Args, cpuSplit, loadAverage, machine, sleep, startStack } from './capacity/harness.js';
+import { formatLabel, latenciesIn } from './capacity/load.js';
+import { relativeChange, summarize } from './capacity/stats.js';
+
+const args = new Args();
+const SESSIONS = args.number('--sessions', 100);
+const MINUTES = args.number('--minutes', 10);
+const FORMAT = args.format();
+const JSON_FILE = args.string('--json', 'reports/soak.json');
+/**
+ * The gateway's audio budget per session (MAX_RETAINED_AUDIO_BYTES) for the soak: 256 KiB, about
+ * 30 s of G.711, is full within the first minute, so growth after it is a leak, not the budget
+ * filling (the default 16 MiB takes half an hour of turns to fill). `--retained-audio-bytes` to change.
+ */
+const RETAINED_AUDIO_BYTES = args.number('--retained-audio-bytes', 262_144);
+/** RSS sampling interval. */
+const SAMPLE_MS = 10_000;
+/** RSS is compared from here on: the first minute holds start-up and warm-up growth. */
+const REFERENCE_MS = 60_000;
+/** The issue's target: RSS at the end within 10 % of RSS at one minute. */
+const TARGET_RSS_DRIFT = 0.1;
+/** After the last session closes: idle keep-alive sockets to the providers time out (undici: 4 s). */
+const QUIET_AFTER_CLOSE_MS = 15_000;
+const RAMP_PER_SECOND = 25;
+const TURN_PERIOD_MS: [number, number] = [5_000, 6_000];
+
+const MiB = 2 ** 20;
+const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
+
+const m = machine();
+console.log(
+  `Soak: ${SESSIONS} sessions for ${MINUTES} min, ${formatLabel(FORMAT)}, a turn every 5-6 s; ` +
+    `gateway (dist, cloud mode, MAX_RETAINED_AUDIO_BYTES=${RETAINED_AUDIO_BYTES}) and emulators as child processes`,
+);
+console.log(`${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}; load average ${loadAverage().join(' ')}`);
+
+const stack = await startStack({
+  format: FORMAT,
+  build: !args.has('--no-build'),
+  logLevel: args.string('--log-level', 'warn'),
+  nodeFlags: [],
+  gatewayEnv: { MAX_RETAINED_AUDIO_BYTES: String(RETAINED_AUDIO_BYTES) },
+  gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
+  turnPeriodMs: TURN_PERIOD_MS,
+});
+const started = new Date();
+const samples: { atS: number; gatewayRssMiB: number; sessions: number }[] = [];
+const minutes: object[] = [];
+let handlesBefore: Record<string, number> = {};
+let handlesAfter: Record<string, number> = {};
+let problemsCount = 0;
+let rssIdleMiB = 0;
+try {
+  handlesBefore = await stack.gateway.probe.activeHandles();
+  rssIdleMiB = mib(stack.gatewayRssBytes());
+  console.log(`gateway idle: RSS ${rssIdleMiB} MiB, handles ${JSON.stringify(handlesBefore)}`);
+  const t0 = performance.now();
+  await stack.load.addSessions(SESSIONS, RAMP_PER_SECOND);
+  let minuteStart = stack.cpu();
+  let minute = 0;
+  const end = t0 + MINUTES * 60_000;
+  while (performance.now() < end) {
+    await sleep(Math.min(SAMPLE_MS, end - performance.now()));
+    const atS = Math.round((performance.now() - t0) / 1000);
+    samples.push({ atS, gatewayRssMiB: mib(stack.gatewayRssBytes()), sessions: stack.load.active });
+    if (performance.now() - minuteStart.at >= 59_000 || performance.now() >= end) {
+      const now = stack.cpu();
+      const lat = summarize(latenciesIn(stack.load.turns, minuteStart.at, now.at));
+      const split = cpuSplit(minuteStart, now);
+      const errors = stack.load.problems.length - problemsCount;
+      problemsCount = stack.load.problems.length;
+      const rss = samples[samples.length - 1]!.gatewayRssMiB;
+      const active = stack.load.active;
+      const cpuPerSessionS =
+        Math.round(
+          ((now.gatewayMs - minuteStart.gatewayMs) / (active * ((now.at - minuteStart.at) / 1000))) * 100,
+        ) / 100;
+      minute++;
+      minutes.push({
+        minute,
+        sessions: active,
+        turns: lat.n,
+        latencyMs: lat,
+        gatewayCpuMsPerSessionS: cpuPerSessionS,
+        cpu: split,
+        gatewayRssMiB: rss,
+        errors,
+        loadAverage: loadAverage(),
+      });
+      console.log(
+        `min ${String(minute).padStart(2)}: ${active} sessions, ${lat.n} turns, p50 ${lat.p50} p99 ${lat.p99} ms, ` +
+          `gateway ${cpuPerSessionS} ms/session-s, cores gw/emu/load ${split.gatewayCores}/${split.emulatorsCores}/` +
+          `${split.loadCores}, RSS ${rss} MiB, errors ${errors}, load avg ${loadAverage()[0]}`,
+      );
+      minuteStart = now;
+    }
+  }
+  await stack.load.closeAll();
+  await sleep(QUIET_AFTER_CLOSE_MS);
+  handlesAfter = await stack.gateway.probe.activeHandles();
+} finally {
+  await stack.stop();
+}
+
+const reference = samples.find((s) => s.atS >= REFERENCE_MS / 1000) ?? samples[0];
+const last = samples[samples.length - 1];
+const drift = reference && last ? relativeChange(reference.gatewayRssMiB, last.gatewayRssMiB) : null;
+const grown = Object.entries(handlesAfter)
+  .filter(([type, n]) => n > (handlesBefore[type] ?? 0))
+  .map(([type, n]) => `${type} ${handlesBefore[type] ?? 0} -> ${n}`);
+const all = summarize(latenciesIn(stack.load.turns, 0, Infinity));
+const rssMax = Math.max(...samples.map((s) => s.gatewayRssMiB));
+console.log('\n== soak ==');
+console.log(
+  `turns ${all.n}, end of speech -> first audio p50 ${all.p50} p99 ${all.p99} max ${all.max} ms; ` +
+    `errors ${stack.load.problems.length}, responses cancelled ${stack.load.cancelled}`,
+);
+for (const p of stack.load.problems.slice(0, 5)) console.log(`  ${p.kind}: ${p.detail}`);
+console.log(
+  `gateway RSS: idle ${rssIdleMiB} MiB, at ${reference?.atS} s ${reference?.gatewayRssMiB} MiB, at the end ` +
+    `(${last?.atS} s) ${last?.gatewayRssMiB} MiB, max ${rssMax} MiB: drift ${
+      drift === null ? '–' : `${(drift * 100).toFixed(1)} %`
+    } -> ${drift !== null && Math.abs(drift) <= TARGET_RSS_DRIFT ? 'flat within 10 %' : 'NOT flat within 10 %'}`,
+);
+console.log(`handles before the sessions: ${JSON.stringify(handlesBefore)}`);
+console.log(`handles after they closed:   ${JSON.stringify(handlesAfter)}`);
+console.log(grown.length ? `handles grew: ${grown.join(', ')} -> LEAK` : 'no leaked handles');
+console.log(`RSS samples (s: MiB): ${samples.map((s) => `${s.atS}: ${s.gatewayRssMiB}`).join(', ')}`);
+console.log(`load average at the end: ${loadAverage().join(' ')}`);
+
+mkdirSync(dirname(JSON_FILE), { recursive: true });
+writeFileSync(
+  JSON_FILE,
+  `${JSON.stringify(
+    {
+      generatedAt: started.toISOString(),
+      machine: m,
+      options: {
+        sessions: SESSIONS,
+        minutes: MINUTES,
+        format: formatLabel(FORMAT),
+        turnPeriodMs: TURN_PERIOD_MS,
+        maxRetainedAudioBytes: RETAINED_AUDIO_BYTES,
+      },
+      latencyMs: all,
+      errors: stack.load.problems.length,
+      errorSamples: stack.load.problems.slice(0, 20),
+      cancelledResponses: stack.load.cancelled,
+      rss: {
+        idleMiB: rssIdleMiB,
+        referenceAtS: reference?.atS,
+        referenceMiB: reference?.gatewayRssMiB,
+        endMiB: last?.gatewayRssMiB,
+        maxMiB: rssMax,
+        drift,
+        flatWithin10Percent: drift !== null && Math.abs(drift) <= TARGET_RSS_DRIFT,
+      },
+      handles: { before: handlesBefore, after: handlesAfter, grown },
+      minutes,
+      samples,
+      loadAverageAtEnd: loadAverage(),
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`figures written to ${JSON_FILE}`);

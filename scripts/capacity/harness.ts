@@ -1,0 +1,133 @@
+/**
+ * The three processes of a capacity or soak run, started together: the emulators and the gateway as
+ * children, the load in this process, and CPU snapshots of all three.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { LoadGenerator } from './load.js';
+import type { WireFormat } from './load.js';
+import { buildGateway, startEmulators, startGateway } from './processes.js';
+import { cpuMsOf, rssBytesOf } from './procfs.js';
+
+/** Options shared by the capacity and soak runs. */
+export interface StackOptions {
+  format: WireFormat;
+  build: boolean;
+  logLevel: string;
+  nodeFlags: string[];
+  /** Copy the gateway's log to this file. */
+  gatewayLog?: string;
+  /** More gateway settings (environment variables). */
+  gatewayEnv?: Record<string, string>;
+  turnPeriodMs: [number, number];
+}
+
+/** CPU time of the three processes at one moment. */
+export interface CpuSnapshot {
+  at: number;
+  gatewayMs: number;
+  emulatorsMs: number;
+  loadMs: number;
+}
+
+/** CPU used between two snapshots, as cores (1 = one core busy all the time). */
+export interface CpuSplit {
+  gatewayCores: number;
+  emulatorsCores: number;
+  loadCores: number;
+}
+
+/** Builds the gateway (unless told not to) and starts the emulators, the gateway and the load. */
+export async function startStack(opts: StackOptions) {
+  if (opts.build) await buildGateway();
+  const emulators = await startEmulators();
+  let gateway;
+  try {
+    gateway = await startGateway({
+      urls: emulators.urls,
+      logLevel: opts.logLevel,
+      nodeFlags: opts.nodeFlags,
+      logFile: opts.gatewayLog,
+      env: opts.gatewayEnv,
+    });
+  } catch (err) {
+    await emulators.stop();
+    throw err;
+  }
+  const load = new LoadGenerator({ url: gateway.url, format: opts.format, turnPeriodMs: opts.turnPeriodMs });
+  const cpu = (): CpuSnapshot => ({
+    at: performance.now(),
+    gatewayMs: cpuMsOf(gateway.pid),
+    emulatorsMs: cpuMsOf(emulators.pid),
+    loadMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage()),
+  });
+  return {
+    emulators,
+    gateway,
+    load,
+    cpu,
+    gatewayRssBytes: () => rssBytesOf(gateway.pid),
+    emulatorsRssBytes: () => rssBytesOf(emulators.pid),
+    stop: async () => {
+      await load.closeAll();
+      await gateway.stop();
+      await emulators.stop();
+    },
+  };
+}
+
+/** Cores used by each process between `a` and `b`. */
+export function cpuSplit(a: CpuSnapshot, b: CpuSnapshot): CpuSplit {
+  const wall = b.at - a.at;
+  const r = (ms: number) => Math.round((ms / wall) * 100) / 100;
+  return {
+    gatewayCores: r(b.gatewayMs - a.gatewayMs),
+    emulatorsCores: r(b.emulatorsMs - a.emulatorsMs),
+    loadCores: r(b.loadMs - a.loadMs),
+  };
+}
+
+/** 1, 5 and 15 minute load averages, rounded. */
+export function loadAverage(): number[] {
+  return os.loadavg().map((v) => Math.round(v * 100) / 100);
+}
+
+/** The machine, for the report. */
+export function machine() {
+  return {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
+}
+
+/** Command-line flags: `--name value` pairs and bare `--flag`s. */
+export class Args {
+  private readonly argv: string[];
+  constructor(argv: string[] = process.argv.slice(2)) {
+    this.argv = argv;
+  }
+  has(name: string): boolean {
+    return this.argv.includes(name);
+  }
+  string(name: string, fallback: string): string {
+    const at = this.argv.indexOf(name);
+    if (at < 0) return fallback;
+    const v = this.argv[at + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+    return v;
+  }
+  number(name: string, fallback: number): number {
+    const v = Number(this.string(name, String(fallback)));
+    if (!(v > 0)) throw new Error(`${name} needs a positive number`);
+    return v;
+  }
+  format(): WireFormat {
+    const f = this.string('--format', 'pcmu');
+    if (f !== 'pcmu' && f !== 'pcm') throw new Error('--format is pcmu (G.711 μ-law 8 kHz) or pcm (24 kHz)');
+    return f;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

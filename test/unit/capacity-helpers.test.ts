@@ -1,0 +1,63 @@
+/**
+ * The capacity benchmarks' pure helpers (scripts/capacity/): percentiles, /proc parsing and the SVG
+ * chart. The benchmarks themselves are not part of `npm test`; these keep their arithmetic honest.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseCpuMs, parseRssBytes } from '../../scripts/capacity/procfs.js';
+import { percentile, relativeChange, summarize } from '../../scripts/capacity/stats.js';
+import { niceStep, renderCapacityChart } from '../../scripts/capacity/svg-chart.js';
+
+describe('capacity stats', () => {
+  it('interpolates percentiles between closest ranks', () => {
+    expect(percentile([], 0.5)).toBeNull();
+    expect(percentile([7], 0.99)).toBe(7);
+    expect(percentile([4, 1, 3, 2], 0.5)).toBe(2.5);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.99)).toBeCloseTo(10.9);
+    expect(() => percentile([1], 1.5)).toThrow(RangeError);
+  });
+
+  it('summarizes a series and a relative change', () => {
+    const xs = Array.from({ length: 101 }, (_, i) => i);
+    expect(summarize(xs)).toEqual({ n: 101, p50: 50, p99: 99, max: 100 });
+    expect(relativeChange(200, 210)).toBeCloseTo(0.05);
+    expect(relativeChange(0, 10)).toBeNull();
+  });
+});
+
+describe('procfs parsing', () => {
+  it('reads utime + stime past a command name with spaces and parentheses', () => {
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 1000';
+    expect(parseCpuMs(stat, 100)).toBe(3000);
+  });
+
+  it('reads VmRSS in bytes', () => {
+    expect(parseRssBytes('Name:\tnode\nVmRSS:\t  153600 kB\nThreads:\t11\n')).toBe(153600 * 1024);
+    expect(() => parseRssBytes('Name:\tnode\n')).toThrow();
+  });
+});
+
+describe('capacity chart', () => {
+  it('picks round axis steps', () => {
+    expect(niceStep(100)).toBe(20);
+    expect(niceStep(7)).toBe(2);
+    expect(niceStep(0)).toBe(1);
+  });
+
+  it('draws one point per step and series, and escapes text', () => {
+    const svg = renderCapacityChart(
+      [
+        { sessions: 10, p50Ms: 580, p99Ms: 650, cpuMsPerSessionS: 9 },
+        { sessions: 100, p50Ms: 600, p99Ms: 700, cpuMsPerSessionS: 4 },
+        { sessions: 200, p50Ms: null, p99Ms: null, cpuMsPerSessionS: 3.5 },
+      ],
+      { title: 'a < b & c', cpuTarget: { ms: 5, label: 'target 5 ms' } },
+    );
+    expect(svg.startsWith('<svg ')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg).toContain('a &lt; b &amp; c');
+    // p50 and p99 at two steps, CPU at three.
+    expect(svg.match(/<circle /g)).toHaveLength(7);
+    expect(svg.match(/<polyline /g)).toHaveLength(3);
+  });
+});
