@@ -179,6 +179,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       return;
     }
+    // ws may refuse the upgrade itself (bad version or key, a socket already gone) and never call
+    // back: the slot goes back when the socket closes, whoever closes it (release is idempotent).
+    if (admitted.ok) socket.once('close', admitted.release);
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!admitted.ok) return refuseSession(ws, admitted);
       const session = openSession(ws, {
