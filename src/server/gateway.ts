@@ -184,7 +184,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (admitted.ok) socket.once('close', admitted.release);
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!admitted.ok) return refuseSession(ws, admitted);
-      const session = openSession(ws, {
+      const session = openSession(socketTransport(ws), {
         dialect: decision.dialect,
         kind: decision.kind,
         model: decision.model,
@@ -277,6 +277,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
         server.closeAllConnections?.();
       });
       clearTimeout(deadline);
+    },
+  };
+}
+
+/**
+ * A session's view of its socket. When the session closes it (expiry, a reader past the hard
+ * outbound limit), a peer that never answers the close is cut after the grace period instead of
+ * ws's 30 s, so its slot and memory come back promptly.
+ */
+function socketTransport(ws: WebSocket): ClientTransport {
+  return {
+    send: (text) => ws.send(text),
+    close: (code, reason) => {
+      ws.close(code, reason);
+      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
     },
   };
 }

@@ -137,7 +137,12 @@ export class RealtimeSession {
       {
         highWaterBytes: o.limits.outboundHighWaterBytes,
         maxBytes: o.limits.maxOutboundBufferBytes,
-        onBackpressure: o.onBackpressure,
+        onBackpressure: (action) => {
+          o.onBackpressure?.(action);
+          // Past the hard limit the socket is being closed: nothing more can reach the client, so
+          // the responses and provider streams stop now rather than run on into the void.
+          if (action === 'closed') queueMicrotask(() => this.close());
+        },
       },
       o.observer,
     );
