@@ -128,6 +128,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         if (config.logContent) logContent(log, sessionId, e);
         deps.observer?.(sessionId, e);
       },
+      onBargeIn: (ms) => metrics.bargeIn(ms),
       onTurnLatency: (l) => {
         metrics.turnLatency(l);
         deps.onTurnLatency?.(sessionId, l);

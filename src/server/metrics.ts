@@ -43,7 +43,7 @@ export class GatewayMetrics implements ProviderMetrics {
   private readonly sessionsActive: Gauge<'transport'>;
   private readonly sessionsTotal: Counter<'transport'>;
   private readonly sessionsRefused: Counter<'reason'>;
-  private readonly turnStage: Histogram<'stage'>;
+  private readonly turnStage: Histogram<'stage' | 'speculative'>;
   private readonly endToFirstAudio: Histogram<'speculative'>;
   private readonly bargeInStop: Histogram;
   private readonly responses: Counter<'status'>;
@@ -53,7 +53,6 @@ export class GatewayMetrics implements ProviderMetrics {
   private readonly served: Counter<'provider'>;
   private readonly backpressure: Counter<'action'>;
   /** When each session last sent `speech_started` (`performance.now()`); cleared on `forget`. */
-  private readonly speechStartedAt = new Map<string, number>();
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -77,8 +76,8 @@ export class GatewayMetrics implements ProviderMetrics {
     });
     this.turnStage = new Histogram({
       name: `${PREFIX}turn_stage_seconds`,
-      help: 'Where the time went in a server-VAD turn, from the end of speech to the first audio, per stage.',
-      labelNames: ['stage'],
+      help: 'Where the time went in a server-VAD turn, from the end of speech to the first audio, per stage. With speculative="true" the stages overlap the VAD wait and stt_final counts from the end of speech.',
+      labelNames: ['stage', 'speculative'],
       buckets: LATENCY_BUCKETS_S,
       registers,
     });
@@ -91,7 +90,7 @@ export class GatewayMetrics implements ProviderMetrics {
     });
     this.bargeInStop = new Histogram({
       name: `${PREFIX}barge_in_stop_seconds`,
-      help: 'From input_audio_buffer.speech_started to the end (response.done) of the response it interrupted.',
+      help: 'Barge-in: from the start of the user speech (the wall time its audio arrived) to the interrupted answer being stopped; VAD detection time included.',
       buckets: LATENCY_BUCKETS_S,
       registers,
     });
@@ -142,9 +141,8 @@ export class GatewayMetrics implements ProviderMetrics {
   }
 
   /** A session closed; its per-session state is dropped. */
-  sessionClosed(transport: SessionTransport, sessionId: string): void {
+  sessionClosed(transport: SessionTransport, _sessionId: string): void {
     this.sessionsActive.dec({ transport });
-    this.speechStartedAt.delete(sessionId);
   }
 
   /** A connection was refused. */
@@ -154,7 +152,9 @@ export class GatewayMetrics implements ProviderMetrics {
 
   /** One server-VAD turn's latency breakdown. */
   turnLatency(latency: TurnLatency): void {
-    for (const [key, stage] of STAGES) this.turnStage.observe({ stage }, Number(latency[key]) / 1000);
+    const speculative = String(latency.speculative === true);
+    for (const [key, stage] of STAGES)
+      this.turnStage.observe({ stage, speculative }, Number(latency[key]) / 1000);
     this.endToFirstAudio.observe(
       { speculative: String(latency.speculative === true) },
       latency.endOfSpeechToFirstAudioMs / 1000,
@@ -162,23 +162,22 @@ export class GatewayMetrics implements ProviderMetrics {
   }
 
   /** Sees every server event of a session (GA form). */
-  observe(sessionId: string, event: ServerEvent): void {
+  observe(_sessionId: string, event: ServerEvent): void {
     switch (event.type) {
-      case 'input_audio_buffer.speech_started':
-        this.speechStartedAt.set(sessionId, performance.now());
-        return;
       case 'error':
         this.errorsSent.inc({ code: event.error.code ?? 'unknown' });
         return;
       case 'response.done': {
-        const { status, status_details: details } = event.response;
+        const { status } = event.response;
         this.responses.inc({ status });
-        const startedAt = this.speechStartedAt.get(sessionId);
-        if (status === 'cancelled' && details?.reason === 'turn_detected' && startedAt !== undefined)
-          this.bargeInStop.observe((performance.now() - startedAt) / 1000);
         return;
       }
     }
+  }
+
+  /** A barge-in: from the user's first word (wall time of that audio) to the answer being stopped. */
+  bargeIn(stopMs: number): void {
+    this.bargeInStop.observe(stopMs / 1000);
   }
 
   /** A slow reader paused a response or was disconnected. */

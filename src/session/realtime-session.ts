@@ -85,6 +85,8 @@ export interface SessionOptions {
   observer?: (event: ServerEvent) => void;
   /** Told how long each server-VAD turn took from the end of speech to the first audio. */
   onTurnLatency?: (latency: TurnLatency) => void;
+  /** Told, per barge-in, the ms from the user's first word to the answer being stopped. */
+  onBargeIn?: (stopMs: number) => void;
   /** Start the response when silence begins, held until the turn is confirmed (off when absent). */
   speculativeTurnStart?: boolean;
   /** Log each LLM request's instructions and messages (`LOG_CONTENT`, a debugging aid). */
@@ -179,6 +181,7 @@ export class RealtimeSession {
       activeDefault: () => this.activeDefault(),
       activate: (run) => this.active.add(run),
       measure: (run, latency) => this.latencyOf.set(run, latency),
+      bargeIn: (stopMs) => o.onBargeIn?.(stopMs),
     });
   }
 

@@ -16,7 +16,8 @@ const MAX_PENDING_VAD_CHUNKS = 500;
 
 /** What the session hears from turn detection (times on the session's input audio timeline). */
 export interface ServerVadHooks {
-  speechStarted(audioStartMs: number): void;
+  /** `speechMs`: where the first speech window began (audioStartMs is that less the prefix padding). */
+  speechStarted(audioStartMs: number, speechMs: number): void;
   /** Silence began inside speech: the turn may be ending (speculation may start). */
   silenceStarted?(atMs: number): void;
   /** Speech came back before the silence was long enough: the turn goes on. */
@@ -88,7 +89,7 @@ export class ServerVad {
           if (signal.aborted) return;
           switch (ev.type) {
             case 'speech_started':
-              this.hooks.speechStarted(this.offsetMs + ev.audioStartMs);
+              this.hooks.speechStarted(this.offsetMs + ev.audioStartMs, this.offsetMs + ev.speechStartMs);
               break;
             case 'silence_started':
               this.hooks.silenceStarted?.(this.offsetMs + ev.atMs);

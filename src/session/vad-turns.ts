@@ -82,6 +82,8 @@ export interface TurnHost {
   activate(run: ResponseRun): void;
   /** How to tell this turn's latency once its response is done. */
   measure(run: ResponseRun, latency: () => TurnLatency): void;
+  /** The user spoke over an answer with audio: how long from their first word to the answer stopping. */
+  bargeIn(stopMs: number): void;
 }
 
 /** Server VAD and the turns it hears, for one session. */
@@ -150,7 +152,7 @@ export class VadTurns {
       turnDetectorConfigFor(td),
       this.h.input.endMs,
       {
-        speechStarted: (ms) => this.onSpeechStarted(ms),
+        speechStarted: (ms, speechMs) => this.onSpeechStarted(ms, speechMs),
         silenceStarted: (ms) => this.onSilenceStarted(ms),
         speechResumed: () => this.onSpeechResumed(),
         speechStopped: (ms, speechEndMs) => this.onSpeechStopped(ms, speechEndMs),
@@ -172,7 +174,7 @@ export class VadTurns {
     this.vad.armIdle(this.h.input.endMs);
   }
 
-  private onSpeechStarted(audioStartMs: number): void {
+  private onSpeechStarted(audioStartMs: number, speechMs: number): void {
     if (this.turn || this.h.closed()) return;
     const td = this.h.session().audio.input.turn_detection;
     const entry = userAudioEntry(newId('item'));
@@ -186,7 +188,15 @@ export class VadTurns {
       item_id: entry.item.id,
       audio_start_ms: Math.round(audioStartMs),
     });
-    if (td?.interrupt_response) this.h.activeDefault()?.cancel('turn_detected');
+    const interrupted = td?.interrupt_response ? this.h.activeDefault() : undefined;
+    if (interrupted) {
+      // Barge-in: from when the user's words began (the appended audio's wall time, past the
+      // prefix padding) to the answer being stopped, which is now.
+      const speechAt = this.appendTimes.find((a) => a.endMs >= speechMs)?.at;
+      const hadAudio = interrupted.timings.firstAudioAt !== undefined;
+      interrupted.cancel('turn_detected');
+      if (hadAudio && speechAt !== undefined) this.h.bargeIn(performance.now() - speechAt);
+    }
     // Transcription starts with the turn: the audio so far (prefix padding included), then the
     // rest as it is appended, so the transcript is nearly ready when the turn ends.
     stt.push(this.h.input.copyFrom(audioStartMs));

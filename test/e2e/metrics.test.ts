@@ -61,26 +61,17 @@ describe('/metrics access', () => {
 });
 
 describe('the registry', () => {
-  it('times a barge-in from speech_started to the interrupted response.done, by no session label', async () => {
+  it('counts responses by status and never labels a session', async () => {
     const m = new GatewayMetrics({ processMetrics: false });
     const ev = (e: object) => e as ServerEvent;
-    m.observe('sess_a', ev({ type: 'input_audio_buffer.speech_started', item_id: 'i', audio_start_ms: 0 }));
-    m.observe(
-      'sess_a',
-      ev({
-        type: 'response.done',
-        response: { status: 'cancelled', status_details: { reason: 'turn_detected' } },
-      }),
-    );
-    // A client's own cancel is no barge-in.
-    m.observe(
-      'sess_a',
-      ev({
-        type: 'response.done',
-        response: { status: 'cancelled', status_details: { reason: 'client_cancelled' } },
-      }),
-    );
+    for (const reason of ['turn_detected', 'client_cancelled'])
+      m.observe(
+        'sess_a',
+        ev({ type: 'response.done', response: { status: 'cancelled', status_details: { reason } } }),
+      );
+    m.bargeIn(180);
     expect(await value(m, 'barge_in_stop_seconds', {}, '_count')).toBe(1);
+    expect(await value(m, 'barge_in_stop_seconds', {}, '_sum')).toBeCloseTo(0.18);
     expect(await value(m, 'responses_total', { status: 'cancelled' })).toBe(2);
     const text = (await m.render()).body;
     expect(text).not.toContain('sess_a');

@@ -28,6 +28,7 @@ export interface HarnessOptions {
   /** A VAD stage (server turn detection); none by default. */
   vad?: VadStage;
   onTurnLatency?: (latency: TurnLatency) => void;
+  onBargeIn?: (stopMs: number) => void;
   speculativeTurnStart?: boolean;
   /** Start the session (send `session.created`) right away. Default true. */
   start?: boolean;
@@ -83,6 +84,7 @@ export class Harness {
       resolveVoice: (v, language) => (language ? `${v}@${language}` : v),
       log: () => {},
       onTurnLatency: o.onTurnLatency,
+      onBargeIn: o.onBargeIn,
       speculativeTurnStart: o.speculativeTurnStart,
       observer: (e) => {
         this.events.push(e);
