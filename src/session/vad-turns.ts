@@ -9,7 +9,7 @@ import type { EffectiveTurnDetection, ResponseParams, SessionObject } from '../.
 import { DEFAULT_PREFIX_PADDING_MS, turnDetectorConfigFor } from '../pipeline/turn-detector.js';
 import { STT_FLUSH } from '../providers/types.js';
 import type { Stages } from '../providers/types.js';
-import { Channel } from '../util/channel.js';
+import { Channel, ChannelFullError } from '../util/channel.js';
 import { newId } from '../util/ids.js';
 import type { Conversation, Entry } from './conversation.js';
 import type { EventWriter } from './event-writer.js';
@@ -158,6 +158,14 @@ export class VadTurns {
         speechStopped: (ms, speechEndMs) => this.onSpeechStopped(ms, speechEndMs),
         idleTimeout: (startMs, endMs) => this.onIdleTimeout(startMs, endMs),
         failed: (err) => {
+          if (err instanceof ChannelFullError) {
+            // The VAD fell seconds behind real time (a starved CPU): start again from the audio
+            // arriving now, dropping the turn in progress, rather than stop detecting for good.
+            this.h.log('warn', 'turn detection fell behind; restarted', { sessionId: this.h.id });
+            this.vadKey = null;
+            this.sync();
+            return;
+          }
           this.h.log('error', 'turn detection failed', { sessionId: this.h.id, error: String(err) });
           this.vad = null;
           this.vadKey = null;
