@@ -20,6 +20,7 @@ class StallsOnceVad implements VadStage {
     if (this.streams++ > 0) return this.inner.detect(frames, opts, signal);
     return (async function* () {
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      yield* [];
     })();
   }
 }
