@@ -1,3 +1,4 @@
+/* global process */
 // Preloaded into the gateway child of the capacity benchmarks (`node --import`): answers the
 // benchmark over the IPC channel with the event loop's delay and the process's active handles,
 // so the gateway's own code carries no benchmark instrumentation. Plain JS: it runs before any
