@@ -4,9 +4,10 @@
  */
 import Cerebras from '@cerebras/cerebras_cloud_sdk';
 import type { Fetch } from '@cerebras/cerebras_cloud_sdk/core';
-import { ChatChunkReader, toChatRequest } from '../groq/openai-chat.js';
+import { streamChatCompletion } from '../groq/chat-stream.js';
+import { toChatRequest } from '../groq/openai-chat.js';
 import type { ChatChunk } from '../groq/openai-chat.js';
-import { LlmProviderError, describeError, guardStream, validateCommon } from '../groq/stream-guard.js';
+import { validateCommon } from '../groq/stream-guard.js';
 import type { LlmAdapterOptions, StreamDeadlines } from '../groq/stream-guard.js';
 import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
 import { sseFlushFetch } from './sse-flush-fetch.js';
@@ -46,20 +47,13 @@ export class CerebrasLlm implements LlmStage {
 
   async *generate(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
     const body = toChatRequest(request, this.model, 'max_completion_tokens');
-    const reader = new ChatChunkReader();
-    const chunks = guardStream<ChatChunk>(
+    yield* streamChatCompletion(
       this.label,
       this.deadlines,
+      this.opts.apiKey,
       signal,
       async (s) =>
         (await this.client.chat.completions.create(body, { signal: s })) as AsyncIterable<ChatChunk>,
-      (err) => describeError(this.label, this.opts.apiKey, err),
     );
-    for await (const chunk of chunks) yield* reader.read(chunk);
-    if (signal.aborted) return;
-    const done = reader.finish();
-    if (!done)
-      throw new LlmProviderError(this.label, 'stream ended before a finish reason (connection cut short?)');
-    yield done;
   }
 }

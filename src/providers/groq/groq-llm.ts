@@ -6,9 +6,9 @@
  */
 import Groq from 'groq-sdk';
 import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
-import { ChatChunkReader, toChatRequest } from './openai-chat.js';
-import type { ChatChunk } from './openai-chat.js';
-import { LlmProviderError, describeError, guardStream, validateCommon } from './stream-guard.js';
+import { streamChatCompletion } from './chat-stream.js';
+import { toChatRequest } from './openai-chat.js';
+import { validateCommon } from './stream-guard.js';
 import type { LlmAdapterOptions, StreamDeadlines } from './stream-guard.js';
 
 /** Groq's fastest small model, the issue's default. */
@@ -52,19 +52,8 @@ export class GroqLlm implements LlmStage {
   async *generate(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
     // Self-hosted servers know `max_tokens`; Groq deprecates it for `max_completion_tokens`.
     const body = toChatRequest(request, this.model, this.compatible ? 'max_tokens' : 'max_completion_tokens');
-    const reader = new ChatChunkReader();
-    const chunks = guardStream<ChatChunk>(
-      this.label,
-      this.deadlines,
-      signal,
-      (s) => this.client.chat.completions.create(body, { signal: s }),
-      (err) => describeError(this.label, this.opts.apiKey, err),
+    yield* streamChatCompletion(this.label, this.deadlines, this.opts.apiKey, signal, (s) =>
+      this.client.chat.completions.create(body, { signal: s }),
     );
-    for await (const chunk of chunks) yield* reader.read(chunk);
-    if (signal.aborted) return;
-    const done = reader.finish();
-    if (!done)
-      throw new LlmProviderError(this.label, 'stream ended before a finish reason (connection cut short?)');
-    yield done;
   }
 }
