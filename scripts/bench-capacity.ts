@@ -13,9 +13,7 @@
  * N once a step has errors or its p99 has grown far past the target. Writes reports/capacity.json
  * and reports/capacity.svg.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Args, cpuSplit, loadAverage, machine, sleep, startStack } from './capacity/harness.js';
+import { Args, cpuSplit, loadAverage, machine, sleep, startStack, writeReport } from './capacity/harness.js';
 import type { CpuSplit } from './capacity/harness.js';
 import { formatLabel, latenciesIn } from './capacity/load.js';
 import { cell, percentile, summarize } from './capacity/stats.js';
@@ -202,43 +200,34 @@ const cpuMedian = percentile(
 console.log(`gateway CPU ms per session-second, median over steps: ${cell(cpuMedian, 2)}`);
 console.log(`load average at the end: ${loadAverage().join(' ')}`);
 
-mkdirSync(dirname(JSON_FILE), { recursive: true });
-writeFileSync(
-  JSON_FILE,
-  `${JSON.stringify(
-    {
-      generatedAt: started.toISOString(),
-      machine: m,
-      options: {
-        steps: STEPS,
-        stepSeconds: STEP_SECONDS,
-        settleSeconds: SETTLE_SECONDS,
-        format: formatLabel(FORMAT),
-        turnPeriodMs: TURN_PERIOD_MS,
-        gateway: 'dist/src/main.js, GATEWAY_PROVIDERS=cloud on the emulators, LOG_LEVEL=warn',
-        emulators: 'default latency profile; espeak-ng TTS with repeated sentences synthesized once',
-      },
-      definitions: {
-        latency:
-          'client: append holding the last speech sample sent -> first response.output_audio.delta received',
-        addedP99Ms: 'p99 at this step minus p99 at the first step',
-        gatewayCpuMsPerSessionS: 'gateway utime+stime over the window / (sessions x window seconds)',
-        rssPerSessionMiB: '(gateway RSS at the end of the step - idle RSS) / sessions',
-        cpuCores: 'CPU time / wall time of the window, per process (gateway, emulators, load generator)',
-      },
-      idleGatewayRssMiB: mib(idleRss),
-      steps,
-      capacitySessions: capacity,
-      targets,
-      loadAverageAtEnd: loadAverage(),
-    },
-    null,
-    2,
-  )}\n`,
-);
-mkdirSync(dirname(SVG_FILE), { recursive: true });
+writeReport(JSON_FILE, {
+  generatedAt: started.toISOString(),
+  machine: m,
+  options: {
+    steps: STEPS,
+    stepSeconds: STEP_SECONDS,
+    settleSeconds: SETTLE_SECONDS,
+    format: formatLabel(FORMAT),
+    turnPeriodMs: TURN_PERIOD_MS,
+    gateway: 'dist/src/main.js, GATEWAY_PROVIDERS=cloud on the emulators, LOG_LEVEL=warn',
+    emulators: 'default latency profile; espeak-ng TTS with repeated sentences synthesized once',
+  },
+  definitions: {
+    latency:
+      'client: append holding the last speech sample sent -> first response.output_audio.delta received',
+    addedP99Ms: 'p99 at this step minus p99 at the first step',
+    gatewayCpuMsPerSessionS: 'gateway utime+stime over the window / (sessions x window seconds)',
+    rssPerSessionMiB: '(gateway RSS at the end of the step - idle RSS) / sessions',
+    cpuCores: 'CPU time / wall time of the window, per process (gateway, emulators, load generator)',
+  },
+  idleGatewayRssMiB: mib(idleRss),
+  steps,
+  capacitySessions: capacity,
+  targets,
+  loadAverageAtEnd: loadAverage(),
+});
 const baseP99 = steps[0]?.latencyMs.p99 ?? null;
-writeFileSync(
+writeReport(
   SVG_FILE,
   renderCapacityChart(
     steps.map((s) => ({

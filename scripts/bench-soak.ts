@@ -8,9 +8,7 @@
  * the gateway (its preloaded probe) for its active handles, which must not have grown. Also prints
  * the turns' latency, errors and the CPU split per minute. Writes reports/soak.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Args, cpuSplit, loadAverage, machine, sleep, startStack } from './capacity/harness.js';
+import { Args, cpuSplit, loadAverage, machine, sleep, startStack, writeReport } from './capacity/harness.js';
 import { formatLabel, latenciesIn } from './capacity/load.js';
 import { relativeChange, summarize } from './capacity/stats.js';
 
@@ -140,40 +138,32 @@ console.log(grown.length ? `handles grew: ${grown.join(', ')} -> LEAK` : 'no lea
 console.log(`RSS samples (s: MiB): ${samples.map((s) => `${s.atS}: ${s.gatewayRssMiB}`).join(', ')}`);
 console.log(`load average at the end: ${loadAverage().join(' ')}`);
 
-mkdirSync(dirname(JSON_FILE), { recursive: true });
-writeFileSync(
-  JSON_FILE,
-  `${JSON.stringify(
-    {
-      generatedAt: started.toISOString(),
-      machine: m,
-      options: {
-        sessions: SESSIONS,
-        minutes: MINUTES,
-        format: formatLabel(FORMAT),
-        turnPeriodMs: TURN_PERIOD_MS,
-        maxRetainedAudioBytes: RETAINED_AUDIO_BYTES,
-      },
-      latencyMs: all,
-      errors: stack.load.problems.length,
-      errorSamples: stack.load.problems.slice(0, 20),
-      cancelledResponses: stack.load.cancelled,
-      rss: {
-        idleMiB: rssIdleMiB,
-        referenceAtS: reference?.atS,
-        referenceMiB: reference?.gatewayRssMiB,
-        endMiB: last?.gatewayRssMiB,
-        maxMiB: rssMax,
-        drift,
-        flatWithin10Percent: drift !== null && Math.abs(drift) <= TARGET_RSS_DRIFT,
-      },
-      handles: { before: handlesBefore, after: handlesAfter, grown },
-      minutes,
-      samples,
-      loadAverageAtEnd: loadAverage(),
-    },
-    null,
-    2,
-  )}\n`,
-);
+writeReport(JSON_FILE, {
+  generatedAt: started.toISOString(),
+  machine: m,
+  options: {
+    sessions: SESSIONS,
+    minutes: MINUTES,
+    format: formatLabel(FORMAT),
+    turnPeriodMs: TURN_PERIOD_MS,
+    maxRetainedAudioBytes: RETAINED_AUDIO_BYTES,
+  },
+  latencyMs: all,
+  errors: stack.load.problems.length,
+  errorSamples: stack.load.problems.slice(0, 20),
+  cancelledResponses: stack.load.cancelled,
+  rss: {
+    idleMiB: rssIdleMiB,
+    referenceAtS: reference?.atS,
+    referenceMiB: reference?.gatewayRssMiB,
+    endMiB: last?.gatewayRssMiB,
+    maxMiB: rssMax,
+    drift,
+    flatWithin10Percent: drift !== null && Math.abs(drift) <= TARGET_RSS_DRIFT,
+  },
+  handles: { before: handlesBefore, after: handlesAfter, grown },
+  minutes,
+  samples,
+  loadAverageAtEnd: loadAverage(),
+});
 console.log(`figures written to ${JSON_FILE}`);

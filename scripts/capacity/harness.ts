@@ -2,7 +2,9 @@
  * The three processes of a capacity or soak run, started together: the emulators and the gateway as
  * children, the load in this process, and CPU snapshots of all three.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LoadGenerator } from './load.js';
 import type { WireFormat } from './load.js';
@@ -131,3 +133,9 @@ export class Args {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Writes a benchmark's report file (JSON for an object, as is for text), making its folder first. */
+export function writeReport(file: string, report: object | string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, typeof report === 'string' ? report : `${JSON.stringify(report, null, 2)}\n`);
+}
