@@ -26,6 +26,24 @@ function append(h: Harness, chunks: string[]): void {
 
 const SERVER_VAD = { type: 'server_vad', silence_duration_ms: 300, prefix_padding_ms: 100 };
 
+/** Turns server VAD on with `turnDetection`: text output unless `audioOut`, input in `format` if given. */
+function useServerVad(
+  h: Harness,
+  turnDetection: Record<string, unknown> = SERVER_VAD,
+  o: { audioOut?: boolean; format?: 'audio/pcmu' } = {},
+): void {
+  h.send({
+    type: 'session.update',
+    session: {
+      type: 'realtime',
+      ...(o.audioOut ? {} : { output_modalities: ['text'] }),
+      audio: {
+        input: { ...(o.format ? { format: { type: o.format } } : {}), turn_detection: turnDetection },
+      },
+    },
+  });
+}
+
 describe('server VAD turns', () => {
   it('speech start/stop on the audio timeline, commit, then a response', async () => {
     const latencies: TurnLatency[] = [];
@@ -34,14 +52,7 @@ describe('server VAD turns', () => {
       stt: ['hello there'],
       onTurnLatency: (l) => latencies.push(l),
     });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        audio: { input: { turn_detection: SERVER_VAD } },
-      },
-    });
+    useServerVad(h);
     const mark = h.events.length;
     append(h, [...audio(500, false), ...audio(800, true), ...audio(600, false)]);
     const done = await h.waitFor('response.done', mark);
@@ -84,10 +95,7 @@ describe('server VAD turns', () => {
   it('measures an audio turn from the end of speech to the first audio delta', async () => {
     const latencies: TurnLatency[] = [];
     const h = new Harness({ vad: new EnergyVad(), onTurnLatency: (l) => latencies.push(l) });
-    h.send({
-      type: 'session.update',
-      session: { type: 'realtime', audio: { input: { turn_detection: SERVER_VAD } } },
-    });
+    useServerVad(h, SERVER_VAD, { audioOut: true });
     append(h, [...audio(300, false), ...audio(400, true), ...audio(500, false)]);
     await h.waitFor('response.done');
     expect(latencies).toHaveLength(1);
@@ -105,13 +113,7 @@ describe('server VAD turns', () => {
 
   it('create_response false: the turn is committed and nothing more', async () => {
     const h = new Harness({ vad: new EnergyVad() });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        audio: { input: { turn_detection: { ...SERVER_VAD, create_response: false } } },
-      },
-    });
+    useServerVad(h, { ...SERVER_VAD, create_response: false }, { audioOut: true });
     const mark = h.events.length;
     append(h, [...audio(300, false), ...audio(400, true), ...audio(500, false)]);
     await h.waitFor('conversation.item.done', mark);
@@ -127,10 +129,7 @@ describe('server VAD turns', () => {
         { type: 'wait', ms: 10_000 },
       ],
     });
-    h.send({
-      type: 'session.update',
-      session: { type: 'realtime', audio: { input: { turn_detection: SERVER_VAD } } },
-    });
+    useServerVad(h, SERVER_VAD, { audioOut: true });
     h.send({ type: 'response.create' });
     await h.waitFor('response.output_audio.delta');
     const mark = h.events.length;
@@ -160,15 +159,7 @@ describe('server VAD turns', () => {
         { type: 'text', delta: 'More.' },
       ],
     });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        audio: {
-          input: { turn_detection: { ...SERVER_VAD, interrupt_response: false, create_response: false } },
-        },
-      },
-    });
+    useServerVad(h, { ...SERVER_VAD, interrupt_response: false, create_response: false }, { audioOut: true });
     h.send({ type: 'response.create' });
     await h.waitFor('response.output_audio.delta');
     append(h, audio(300, true));
@@ -190,14 +181,7 @@ describe('server VAD turns', () => {
 
   it('G.711 input: detection runs on 8 kHz audio natively', async () => {
     const h = new Harness({ vad: new EnergyVad(), stt: ['by phone'] });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        audio: { input: { format: { type: 'audio/pcmu' }, turn_detection: SERVER_VAD } },
-      },
-    });
+    useServerVad(h, SERVER_VAD, { format: 'audio/pcmu' });
     const { encodeMulaw } = await import('../../src/audio/g711.js');
     const chunk = (loud: boolean) => {
       const pcm = new Int16Array(160);
@@ -221,14 +205,7 @@ describe('server VAD turns', () => {
 describe('idle timeout', () => {
   it('idle_timeout_ms without speech: timeout_triggered, the silence committed, then a response', async () => {
     const h = new Harness({ vad: new EnergyVad() });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        audio: { input: { turn_detection: { ...SERVER_VAD, idle_timeout_ms: 600 } } },
-      },
-    });
+    useServerVad(h, { ...SERVER_VAD, idle_timeout_ms: 600 });
     const mark = h.events.length;
     append(h, audio(1_000, false));
     const done = await h.waitFor('response.done', mark);
@@ -251,14 +228,7 @@ describe('idle timeout', () => {
 
   it('speech before the idle timeout: no timeout', async () => {
     const h = new Harness({ vad: new EnergyVad() });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        audio: { input: { turn_detection: { ...SERVER_VAD, idle_timeout_ms: 800, create_response: false } } },
-      },
-    });
+    useServerVad(h, { ...SERVER_VAD, idle_timeout_ms: 800, create_response: false });
     const mark = h.events.length;
     append(h, [...audio(200, false), ...audio(300, true), ...audio(400, false)]);
     await h.waitFor('conversation.item.done', mark);
@@ -277,14 +247,7 @@ describe('speculative turn start', () => {
         { type: 'done', finishReason: 'stop', usage: null },
       ],
     });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        audio: { input: { turn_detection: SERVER_VAD } },
-      },
-    });
+    useServerVad(h);
     const mark = h.events.length;
     let requestsAtStop = -1;
     const stopped = h
@@ -339,14 +302,7 @@ describe('speculative turn start', () => {
         { type: 'text', delta: 'Reply.' },
       ],
     });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        audio: { input: { turn_detection: SERVER_VAD } },
-      },
-    });
+    useServerVad(h);
     const mark = h.events.length;
     const send = async (chunks: string[]) => {
       for (const c of chunks) {
