@@ -107,13 +107,11 @@ describe('provider faults through the gateway', () => {
 
   it('a Deepgram that refuses the audio: the response fails with a reason instead of answering nothing', async () => {
     providers.emulators!.deepgram.setFault({ kind: 'refuse_handshake', status: 401 }, 3);
-    const c = await TestClient.connect(url);
-    await c.next('session.created');
-    c.send({
-      type: 'session.update',
-      session: { type: 'realtime', output_modalities: ['text'], audio: { input: { turn_detection: null } } },
+    const c = await TestClient.open(url, {
+      type: 'realtime',
+      output_modalities: ['text'],
+      audio: { input: { turn_detection: null } },
     });
-    await c.next('session.updated');
     c.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(48 * 300).toString('base64') });
     c.send({ type: 'input_audio_buffer.commit' });
     c.send({ type: 'response.create' });
@@ -130,16 +128,10 @@ describe('provider faults through the gateway', () => {
     const connections = () => (e.deepgram as DeepgramEmulator).connections;
     const before = connections();
     e.deepgram.setFault({ kind: 'close_mid_stream', afterMs: 0, code: 1011, reason: 'NET-0000' }, 1);
-    const c = await TestClient.connect(url);
-    await c.next('session.created');
-    c.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        audio: { input: { turn_detection: null, transcription: { model: 'nova-3' } } },
-      },
+    const c = await TestClient.open(url, {
+      type: 'realtime',
+      audio: { input: { turn_detection: null, transcription: { model: 'nova-3' } } },
     });
-    await c.next('session.updated');
     // One second of a loud 300 Hz tone, then silence: one utterance to the emulator's energy detector.
     const pcm = new Int16Array(24_000 * 1.5);
     for (let i = 0; i < 24_000; i++) pcm[i] = Math.round(8000 * Math.sin((2 * Math.PI * 300 * i) / 24_000));

@@ -42,6 +42,18 @@ export class TestClient {
     return client;
   }
 
+  /**
+   * Opens a session and applies `session` (a `session.update` session): resolves after
+   * `session.updated`, with the cursor past it.
+   */
+  static async open(url: string, session: object): Promise<TestClient> {
+    const c = await TestClient.connect(url);
+    await c.next('session.created');
+    c.send({ type: 'session.update', session });
+    await c.next('session.updated');
+    return c;
+  }
+
   /** Sends one event (or a raw string). */
   send(event: object | string): void {
     this.ws.send(typeof event === 'string' ? event : JSON.stringify(event));

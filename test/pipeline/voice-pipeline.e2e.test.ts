@@ -61,16 +61,10 @@ const VAD = { type: 'server_vad', silence_duration_ms: 500, prefix_padding_ms: 3
 
 describe('voice pipeline on real speech', () => {
   it('a voice turn: VAD, streaming transcript, response audio, in protocol order', async () => {
-    const c = await TestClient.connect(url);
-    await c.next('session.created');
-    c.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        audio: { input: { turn_detection: VAD, transcription: { model: 'nova-3' } } },
-      },
+    const c = await TestClient.open(url, {
+      type: 'realtime',
+      audio: { input: { turn_detection: VAD, transcription: { model: 'nova-3' } } },
     });
-    await c.next('session.updated');
     const weather = resamplePcm16(loadSpeech('en-weather', 16_000), 16_000, 24_000);
     stream(c, pcm24(weather), 960);
     stream(c, silence24(1_000), 960);
@@ -120,13 +114,7 @@ describe('voice pipeline on real speech', () => {
   });
 
   it('barge-in: speech during the answer cancels it (turn_detected), then truncate keeps the words heard', async () => {
-    const c = await TestClient.connect(url);
-    await c.next('session.created');
-    c.send({
-      type: 'session.update',
-      session: { type: 'realtime', audio: { input: { turn_detection: VAD } } },
-    });
-    await c.next('session.updated');
+    const c = await TestClient.open(url, { type: 'realtime', audio: { input: { turn_detection: VAD } } });
     // A long answer, so the user has something to interrupt.
     c.send({
       type: 'conversation.item.create',
@@ -181,17 +169,11 @@ describe('voice pipeline on real speech', () => {
   it('semantic_vad ends the turn soon after the STT hears a finished sentence', async () => {
     const scripted = await startProviderGateway({ sttScript: ['Hello there.'] });
     try {
-      const c = await TestClient.connect(scripted.url);
-      await c.next('session.created');
-      c.send({
-        type: 'session.update',
-        session: {
-          type: 'realtime',
-          output_modalities: ['text'],
-          audio: { input: { turn_detection: { type: 'semantic_vad', eagerness: 'high' } } },
-        },
+      const c = await TestClient.open(scripted.url, {
+        type: 'realtime',
+        output_modalities: ['text'],
+        audio: { input: { turn_detection: { type: 'semantic_vad', eagerness: 'high' } } },
       });
-      await c.next('session.updated');
       // In real time: the VAD and the STT must hear the audio at the pace a person speaks it.
       const speech = pcm24(resamplePcm16(loadSpeech('en-hello', 16_000), 16_000, 24_000));
       const all = new Uint8Array(speech.byteLength + 2_500 * 48);
@@ -214,13 +196,10 @@ describe('voice pipeline on real speech', () => {
       onResolveVoice: (_voice, language) => languages.push(language),
     });
     try {
-      const c = await TestClient.connect(bilingual.url);
-      await c.next('session.created');
-      c.send({
-        type: 'session.update',
-        session: { type: 'realtime', audio: { input: { turn_detection: VAD } } },
+      const c = await TestClient.open(bilingual.url, {
+        type: 'realtime',
+        audio: { input: { turn_detection: VAD } },
       });
-      await c.next('session.updated');
       stream(c, pcm24(resamplePcm16(loadSpeech('es-madrid', 16_000), 16_000, 24_000)), 960);
       stream(c, silence24(1_200), 960);
       const first = await c.next('response.done', () => true, 15_000);
@@ -241,17 +220,11 @@ describe('voice pipeline on real speech', () => {
   });
 
   it('the user resumes after a short pause: the speculative response is dropped, one turn, one response', async () => {
-    const c = await TestClient.connect(url);
-    await c.next('session.created');
-    c.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        audio: { input: { turn_detection: VAD, transcription: { model: 'nova-3' } } },
-      },
+    const c = await TestClient.open(url, {
+      type: 'realtime',
+      output_modalities: ['text'],
+      audio: { input: { turn_detection: VAD, transcription: { model: 'nova-3' } } },
     });
-    await c.next('session.updated');
     // 'inner-pause' holds a 250 ms pause inside one utterance: silence begins (speculation starts),
     // then speech resumes before the 500 ms silence window, so the speculation must leave no trace.
     const speech = pcm24(resamplePcm16(loadSpeech('inner-pause', 16_000), 16_000, 24_000));
@@ -274,19 +247,13 @@ describe('voice pipeline on real speech', () => {
   }, 15_000);
 
   it('a G.711 μ-law session: 8 kHz in and out, VAD on the native rate', async () => {
-    const c = await TestClient.connect(url);
-    await c.next('session.created');
-    c.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        audio: {
-          input: { format: { type: 'audio/pcmu' }, turn_detection: VAD },
-          output: { format: { type: 'audio/pcmu' } },
-        },
+    const c = await TestClient.open(url, {
+      type: 'realtime',
+      audio: {
+        input: { format: { type: 'audio/pcmu' }, turn_detection: VAD },
+        output: { format: { type: 'audio/pcmu' } },
       },
     });
-    await c.next('session.updated');
     const ulaw = encodeMulaw(loadSpeech('en-hello', 8_000));
     stream(c, ulaw, 160);
     stream(c, new Uint8Array(8_000).fill(0xff), 160);
