@@ -29,6 +29,25 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** Writes a whole HTTP response on a socket that was asked to upgrade, then ends it. */
+export function writeRawResponse(
+  socket: Duplex,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+      `Connection: close\r\nContent-Type: ${contentType}\r\n` +
+      extra +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
 /** Answers a refused upgrade with a real HTTP response and the OpenAI error envelope. */
 export function refuseUpgrade(
   socket: Duplex,
@@ -37,14 +56,5 @@ export function refuseUpgrade(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  const body = JSON.stringify(errorEnvelope(code, message));
-  const extra = Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-      'Connection: close\r\nContent-Type: application/json\r\n' +
-      extra +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  writeRawResponse(socket, status, 'application/json', JSON.stringify(errorEnvelope(code, message)), headers);
 }

@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { parseTwilioMessage } from '../../protocol/twilio/media-streams.js';
 import type { TelephonyConfig } from '../config.js';
+import { writeRawResponse } from '../server/http-replies.js';
 import type { ClientTransport } from '../session/event-writer.js';
 import type { LanguagePolicy, RealtimeSession } from '../session/realtime-session.js';
 import type { Logger } from '../util/log.js';
@@ -349,9 +350,5 @@ function plain(res: ServerResponse, status: number, text: string): void {
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
-  const reason = status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Not Found';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
-  );
+  writeRawResponse(socket, status, 'text/plain', text);
 }
