@@ -159,7 +159,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (!slot.ok) metrics.sessionRefused(slot.reason);
       return slot;
     },
-    onCallEnded: (sessionId) => metrics.sessionClosed('twilio', sessionId),
+    onCallEnded: () => metrics.sessionClosed('twilio'),
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -202,7 +202,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         session.close();
         sessions.delete(ws);
         admitted.release();
-        metrics.sessionClosed('websocket', session.id);
+        metrics.sessionClosed('websocket');
         log.info('session closed', { sessionId: session.id, code });
       });
       session.start();

@@ -141,7 +141,7 @@ export class GatewayMetrics implements ProviderMetrics {
   }
 
   /** A session closed; its per-session state is dropped. */
-  sessionClosed(transport: SessionTransport, _sessionId: string): void {
+  sessionClosed(transport: SessionTransport): void {
     this.sessionsActive.dec({ transport });
   }
 
