@@ -104,6 +104,11 @@ export class Playback {
     return this.item !== null && this.heardMs(this.item) < this.item.sentMs;
   }
 
+  /** Marks sent and not yet echoed: audio Twilio has not confirmed as played. */
+  get marksPending(): number {
+    return this.marks.size;
+  }
+
   /** Audio of the current item sent so far, in ms. */
   get sentMs(): number {
     return this.item?.sentMs ?? 0;

@@ -28,6 +28,8 @@ const MAX_DTMF_DIGITS = 32;
  * the session's high-water mark, so the TTS is paused by backpressure before anything is dropped).
  */
 const MAX_EARLY_AUDIO_BYTES = 2 * 1024 * 1024;
+/** How long past the play-out clock a drain waits for Twilio's last mark echo (network delay). */
+const MARK_ECHO_GRACE_MS = 2_000;
 /** Skipped Twilio messages logged one by one per call; past this they are only counted. */
 const MAX_SKIP_LOGS = 5;
 
@@ -119,9 +121,12 @@ export class TwilioCall {
   async whenQuiet(): Promise<void> {
     while (!this.ended && (this.toolsRunning > 0 || this.digits.length > 0)) await delay(100);
     await this.session.whenIdle();
+    // Twilio's mark echoes say when the caller has heard it all; the play-out clock bounds the
+    // wait should an echo never come.
     const heard = this.playback.heard();
     const left = heard ? this.playback.sentMs - heard.audioEndMs : 0;
-    if (left > 0 && !this.ended) await delay(left);
+    const giveUpAt = performance.now() + left + MARK_ECHO_GRACE_MS;
+    while (!this.ended && this.playback.marksPending > 0 && performance.now() < giveUpAt) await delay(20);
   }
 
   /** Twilio's media stream for this call has started: audio flows both ways from now. */
