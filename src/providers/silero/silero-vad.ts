@@ -3,12 +3,12 @@
  * natively at 8 kHz (G.711 audio needs no resampling) and 16 kHz, with the windows of concurrent
  * streams run as one batch (batcher.ts).
  */
-import { untilAborted } from '../../util/abort.js';
 import type { VadFrame, VadStage } from '../types.js';
 import type { BatcherLimits } from './batcher.js';
 import { RateBatcher } from './batcher.js';
 import type { SileroModel, SileroModelOptions } from './model.js';
-import { loadSileroModel, WINDOW_SAMPLES } from './model.js';
+import { loadSileroModel, modelFiles, WINDOW_SAMPLES } from './model.js';
+import { loadProcessModel } from './process-model.js';
 
 /**
  * Windows per run. Per-window cost falls from 0.25 ms alone to about 0.1 ms at 8-32 and
@@ -22,6 +22,17 @@ export const DEFAULT_MAX_BATCH = 256;
  * any silence duration (measured choice: scripts/bench-vad.ts).
  */
 export const DEFAULT_MAX_BATCH_WAIT_MS = 2;
+/**
+ * Windows of one stream per run (consecutive steps): a stream that fell 1 s behind catches up in
+ * one run.
+ */
+export const DEFAULT_MAX_STEPS = 32;
+/**
+ * Windows a stream may have queued or in a run (2 s of audio). Past it the stream waits for its
+ * answers before it reads more audio, so a stalled model backs up into the audio channel, whose
+ * own bound then applies.
+ */
+const MAX_WINDOWS_IN_FLIGHT = 64;
 /**
  * Streams per sample rate: a bound on the batcher's queue, not the gateway's session limit. At
  * 0.03 to 0.1 ms per batched window (8 and 16 kHz) one core serves 300 to 1000 real-time streams;
@@ -42,6 +53,28 @@ export interface SileroVadOptions extends SileroModelOptions {
 
 let shared: SileroVad | null = null;
 
+/** One window's answer on its way, readable without awaiting once it settled. */
+class InFlight {
+  settled = false;
+  probability: number | null = null;
+  error: unknown = null;
+  /** `onSettled` runs when the answer is in. */
+  constructor(answer: Promise<number | null>, onSettled: () => void) {
+    answer.then(
+      (p) => {
+        this.settled = true;
+        this.probability = p;
+        onSettled();
+      },
+      (err: unknown) => {
+        this.settled = true;
+        this.error = err;
+        onSettled();
+      },
+    );
+  }
+}
+
 /** Silero v5 voice activity detection with cross-stream batching. */
 export class SileroVad implements VadStage {
   readonly label = 'silero.vad';
@@ -56,6 +89,7 @@ export class SileroVad implements VadStage {
     const limits = {
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       maxWaitMs: options.maxBatchWaitMs ?? DEFAULT_MAX_BATCH_WAIT_MS,
+      maxSteps: DEFAULT_MAX_STEPS,
       maxStreams: options.maxStreams ?? DEFAULT_MAX_STREAMS,
     };
     for (const [name, value, min] of [
@@ -123,48 +157,94 @@ export class SileroVad implements VadStage {
     const batcher = await this.batcherFor(sampleRate);
     if (signal.aborted) return;
     const stream = batcher.open();
-    const onAbort = () => stream.close();
+    // One wake-up for whatever comes first: audio, the oldest answer, or the abort. (A race
+    // against long-lived promises would leave a reaction on them at every wait.)
+    let wake: (() => void) | null = null;
+    const poke = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    const onAbort = () => {
+      stream.close();
+      poke();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     const it = frames[Symbol.asyncIterator]();
-    let inputPending = false;
+    // Windows sent and not yet yielded, oldest first: audio keeps flowing to the model while
+    // earlier answers are out, and answers are yielded in order.
+    const inFlight: InFlight[] = [];
+    let reading = false;
+    // Set by the read's callbacks; typed wide so the loop's checks are not narrowed away.
+    let input = null as { result: IteratorResult<Int16Array> } | { error: unknown } | null;
+    let inputDone = false;
     try {
-      // The only audio held: less than one window, carried over between chunks.
-      const window = new Float32Array(windowSamples);
+      // The only audio held back: less than one window, carried over between chunks.
+      let window = new Float32Array(windowSamples);
       let filled = 0;
       let index = 0;
       for (;;) {
-        inputPending = true;
-        const next = await untilAborted(it.next(), signal);
-        inputPending = false;
-        if (!next || next.done) return;
-        const chunk = next.value;
-        for (let off = 0; off < chunk.length;) {
-          const take = Math.min(windowSamples - filled, chunk.length - off);
-          for (let i = 0; i < take; i++) window[filled + i] = chunk[off + i]! / 32768;
-          filled += take;
-          off += take;
-          if (filled < windowSamples) break;
-          const probability = await stream.infer(window);
-          if (probability === null) {
+        if (signal.aborted) return;
+        while (inFlight[0]?.settled) {
+          const w = inFlight.shift()!;
+          if (w.error) throw w.error;
+          if (w.probability === null) {
             if (signal.aborted) return;
             throw new Error('SileroVad: closed while a stream was running');
           }
-          filled = 0;
           // On the stream's own timeline, from whole sample counts (32 ms per window at both rates).
           yield {
             startMs: (index * windowSamples * 1000) / sampleRate,
             endMs: ((index + 1) * windowSamples * 1000) / sampleRate,
-            probability,
+            probability: w.probability,
           };
           index++;
           if (signal.aborted) return;
         }
+        if (inputDone && inFlight.length === 0) return;
+        if (input) {
+          const got = input;
+          input = null;
+          if ('error' in got) throw got.error;
+          if (got.result.done) {
+            inputDone = true;
+            continue;
+          }
+          const chunk = got.result.value;
+          for (let off = 0; off < chunk.length;) {
+            const take = Math.min(windowSamples - filled, chunk.length - off);
+            for (let i = 0; i < take; i++) window[filled + i] = chunk[off + i]! / 32768;
+            filled += take;
+            off += take;
+            if (filled < windowSamples) break;
+            inFlight.push(new InFlight(stream.infer(window), poke));
+            window = new Float32Array(windowSamples);
+            filled = 0;
+          }
+          continue;
+        }
+        if (!reading && !inputDone && inFlight.length < MAX_WINDOWS_IN_FLIGHT) {
+          reading = true;
+          it.next().then(
+            (result) => {
+              reading = false;
+              input = { result };
+              poke();
+            },
+            (error: unknown) => {
+              reading = false;
+              input = { error };
+              poke();
+            },
+          );
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
       stream.close();
       // A pending next() would hold return() until it settles: let it settle on its own then.
-      const done = inputPending ? undefined : it.return?.();
+      const done = reading ? undefined : it.return?.();
       void done?.catch(() => undefined);
     }
   }
@@ -172,7 +252,14 @@ export class SileroVad implements VadStage {
   private loadModel(): Promise<SileroModel> {
     if (this.closed) return Promise.reject(new Error('SileroVad: closed'));
     if (!this.model) {
-      this.model = loadSileroModel(this.options);
+      this.model =
+        (this.options.host ?? 'process') === 'process'
+          ? loadProcessModel({
+              ortPath: modelFiles().ortPath,
+              modelPath: this.options.modelPath ?? modelFiles().defaultModelPath,
+              intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
+            })
+          : loadSileroModel(this.options);
       // A failed load is retried by the next caller rather than cached forever.
       this.model.catch(() => {
         this.model = null;

@@ -1,0 +1,224 @@
+/**
+ * The Silero model in a child process. onnxruntime-node computes `session.run` on the calling
+ * thread, so on the gateway's event loop every batch stalls every socket while it runs (a fifth of
+ * the event loop's time at 100 sessions, measured with `--cpu-prof`). Here the runs happen in a
+ * process of their own: the event loop only sends each batch there and reads the answer, and the
+ * model gets the second core while the loop goes on with the next batch's windows.
+ *
+ * A process rather than a worker thread: onnxruntime-node's teardown inside a worker thread
+ * aborts the whole process at exit (`terminate called after throwing an instance of
+ * 'Napi::Error'`, seen in a clean-clone CI run), while a child's teardown cannot take the gateway
+ * with it. The child exits by itself when the gateway goes, since its IPC channel closes.
+ *
+ * The child's code is a short CommonJS script run with `node -e`, so it needs no file of its own
+ * at a path that differs between `tsx`, Vitest and the built `dist/`; its step loop is
+ * `runSteps`' own source text, so both hosts compute alike.
+ */
+import { spawn } from 'node:child_process';
+import type { SileroModel, StepResult } from './model.js';
+import { audioLength, CONTEXT_SAMPLES, runSteps, STATE_FLOATS, WINDOW_SAMPLES } from './model.js';
+
+/** What the child needs: where onnxruntime-node and the weights are, and the session options. */
+export interface ModelProcessSource {
+  ortPath: string;
+  modelPath: string;
+  intraOpNumThreads: number;
+}
+
+/** Longest a child may take to load the model before the load fails. */
+const LOAD_TIMEOUT_MS = 30_000;
+/** Shortest time between starting a child and replacing it, so a model that crashes at once does not spin. */
+const RESPAWN_INTERVAL_MS = 1_000;
+/** Longest `release` waits for the child to exit by itself before killing it. */
+const EXIT_TIMEOUT_MS = 2_000;
+
+const CHILD_SOURCE = `
+const src = JSON.parse(process.argv[1]);
+const runSteps = (${runSteps.toString()});
+const ort = require(src.ortPath);
+const fail = (err) => String(err && err.message ? err.message : err);
+(async () => {
+  const session = await ort.InferenceSession.create(src.modelPath, {
+    intraOpNumThreads: src.intraOpNumThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
+  const [probName, stateName] = session.outputNames;
+  const rates = new Map();
+  process.on('disconnect', () => {
+    session.release().finally(() => process.exit(0));
+  });
+  process.on('message', async (m) => {
+    try {
+      let sr = rates.get(m.sampleRate);
+      if (!sr) rates.set(m.sampleRate, (sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(m.sampleRate)]), [])));
+      const out = await runSteps(async (rows, input, state) => {
+        const o = await session.run({
+          input: new ort.Tensor('float32', input, [rows, m.c + m.w]),
+          state: new ort.Tensor('float32', state, [2, rows, 128]),
+          sr,
+        });
+        return { p: o[probName].data, s: o[stateName].data };
+      }, m.w, m.c, m.counts, m.audio, m.state);
+      process.send({ id: m.id, p: out.probabilities, s: out.state });
+    } catch (err) {
+      process.send({ id: m.id, error: fail(err) });
+    }
+  });
+  process.send({ ready: true, inputs: session.inputNames, outputs: session.outputNames });
+})().catch((err) => {
+  process.send({ fatal: fail(err) }, () => process.exit(1));
+});
+`;
+
+type FromChild =
+  | { ready: true; inputs: string[]; outputs: string[] }
+  | { fatal: string }
+  | { id: number; p: Float32Array; s: Float32Array }
+  | { id: number; error: string };
+
+interface Call {
+  resolve: (v: StepResult) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Starts a child process with the model loaded; resolves once its session is ready. A child that
+ * dies later (killed, out of memory) is replaced on the next run, at most once per
+ * `RESPAWN_INTERVAL_MS`; runs in between fail, and the VAD restarts its streams.
+ */
+export async function loadProcessModel(
+  src: ModelProcessSource,
+): Promise<SileroModel & { readonly pid: number | undefined }> {
+  let current = await startChild(src);
+  let respawn: Promise<ChildModel> | null = null;
+  let lastStart = performance.now();
+  let released = false;
+  const replacement = (): Promise<ChildModel> => {
+    respawn ??= startChild(src).finally(() => {
+      respawn = null;
+      lastStart = performance.now();
+    });
+    return respawn;
+  };
+  return {
+    /** The current child's process id. */
+    get pid() {
+      return current.pid;
+    },
+    async run(sampleRate, counts, audio, state) {
+      if (!released && current.dead && performance.now() - lastStart >= RESPAWN_INTERVAL_MS)
+        current = await replacement();
+      return current.run(sampleRate, counts, audio, state);
+    },
+    async release() {
+      released = true;
+      await Promise.all([current.release(), respawn?.then((m) => m.release()).catch(() => undefined)]);
+    },
+  };
+}
+
+/** One child process: a model whose `dead` says whether the process is gone. */
+type ChildModel = SileroModel & { readonly dead: boolean; readonly pid: number | undefined };
+
+async function startChild(src: ModelProcessSource): Promise<ChildModel> {
+  const child = spawn(process.execPath, ['-e', CHILD_SOURCE, JSON.stringify(src)], {
+    // No inherited NODE_OPTIONS or loaders (Vitest's, tsx's): the script is plain CommonJS.
+    env: {},
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // Typed arrays cross as bytes rather than as JSON number lists.
+    serialization: 'advanced',
+  });
+  const calls = new Map<number, Call>();
+  let nextId = 0;
+  let dead: Error | null = null;
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+
+  // The child must not keep a gateway alive that has nothing else to do, except while it owes answers.
+  const hold = (on: boolean) => {
+    if (on) child.channel?.ref();
+    else child.channel?.unref();
+  };
+  const failAll = (err: Error) => {
+    dead ??= err;
+    for (const c of calls.values()) c.reject(dead);
+    calls.clear();
+    hold(false);
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`Silero model process: no model after ${LOAD_TIMEOUT_MS} ms`));
+      child.kill('SIGKILL');
+    }, LOAD_TIMEOUT_MS);
+    const settle = (err: Error | null) => {
+      clearTimeout(timer);
+      if (err) {
+        failAll(err);
+        reject(err);
+      } else resolve();
+    };
+    child.on('message', (m: FromChild) => {
+      if ('ready' in m) {
+        const missing = ['input', 'state', 'sr'].filter((n) => !m.inputs.includes(n));
+        if (missing.length > 0 || m.outputs.length < 2) {
+          settle(new Error(`Silero model: need Silero v5 (inputs ${m.inputs.join(', ')})`));
+          child.kill('SIGKILL');
+        } else settle(null);
+        return;
+      }
+      if ('fatal' in m) return settle(new Error(`Silero model process: ${m.fatal}`));
+      const call = calls.get(m.id);
+      if (!call) return;
+      calls.delete(m.id);
+      if (calls.size === 0) hold(false);
+      if ('error' in m) call.reject(new Error(`Silero model: ${m.error}`));
+      else call.resolve({ probabilities: m.p, state: m.s });
+    });
+    child.on('error', (err) => settle(err));
+    child.on('exit', (code, sig) =>
+      settle(new Error(`Silero model process exited (${sig ?? `code ${String(code)}`})`)),
+    );
+  });
+  child.unref();
+  hold(false);
+
+  return {
+    get dead() {
+      return dead !== null;
+    },
+    pid: child.pid,
+    run(sampleRate, counts, audio, state) {
+      if (dead) return Promise.reject(dead);
+      const w = WINDOW_SAMPLES[sampleRate];
+      const c = CONTEXT_SAMPLES[sampleRate];
+      if (!w || !c) return Promise.reject(new RangeError(`Silero model: unsupported rate ${sampleRate}`));
+      if (audio.length !== audioLength(sampleRate, counts) || state.length !== counts.length * STATE_FLOATS)
+        return Promise.reject(new RangeError('Silero model: audio or state of the wrong size'));
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        calls.set(id, { resolve, reject });
+        hold(true);
+        // Serialized on send (a copy), so the caller may reuse its buffers at once.
+        child.send({ id, sampleRate, w, c, counts, audio, state });
+      });
+    },
+    async release() {
+      failAll(new Error('Silero model: released'));
+      if (exited) return;
+      // Closing the channel tells the child to release its session and exit.
+      if (child.connected) child.disconnect();
+      const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/** The Silero batcher with a stand-in model: windows that queue up while a run is out go in the next run as steps. */
+import { describe, expect, it } from 'vitest';
+import { RateBatcher } from '../../src/providers/silero/batcher.js';
+import type { SileroModel } from '../../src/providers/silero/model.js';
+import { CONTEXT_SAMPLES, WINDOW_SAMPLES } from '../../src/providers/silero/model.js';
+
+const RATE = 8000;
+const W = WINDOW_SAMPLES[RATE]!;
+const C = CONTEXT_SAMPLES[RATE]!;
+
+/** A model whose probability is a window's first sample, answering each run when the test says. */
+function slowModel() {
+  const runs: { counts: number[]; release: () => void }[] = [];
+  const model: SileroModel = {
+    run(_rate, counts, audio, state) {
+      return new Promise((resolve) => {
+        const probabilities: number[] = [];
+        let at = 0;
+        for (const k of counts) {
+          for (let s = 0; s < k; s++) probabilities.push(audio[at + C + s * W]!);
+          at += C + k * W;
+        }
+        runs.push({
+          counts: [...counts],
+          release: () => resolve({ probabilities: Float32Array.from(probabilities), state: state.slice() }),
+        });
+      });
+    },
+    release: async () => undefined,
+  };
+  return { model, runs };
+}
+
+const windowOf = (v: number) => new Float32Array(W).fill(v);
+/** Two check phases: a run the batcher schedules with setImmediate has started after it. */
+const tick = async () => {
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+};
+
+describe('Silero batcher', () => {
+  it('sends a stream’s queued windows as steps of one run, answered in order', async () => {
+    const { model, runs } = slowModel();
+    const batcher = new RateBatcher(model, RATE, { maxBatch: 8, maxSteps: 4, maxWaitMs: 0, maxStreams: 4 });
+    const a = batcher.open();
+    const b = batcher.open();
+    const answers: Promise<number | null>[] = [];
+    answers.push(a.infer(windowOf(0.1)), b.infer(windowOf(0.9)));
+    await tick();
+    expect(runs.map((r) => r.counts)).toEqual([[1, 1]]);
+    // While the first run is out, stream a queues five more windows and b one.
+    for (const v of [0.2, 0.3, 0.4, 0.5, 0.6]) answers.push(a.infer(windowOf(v)));
+    answers.push(b.infer(windowOf(0.8)));
+    await tick();
+    expect(runs).toHaveLength(1);
+    runs[0]!.release();
+    await tick();
+    // One run catches up four of a's windows (maxSteps) and b's one; the fifth waits.
+    expect(runs.map((r) => r.counts)).toEqual([
+      [1, 1],
+      [4, 1],
+    ]);
+    runs[1]!.release();
+    await tick();
+    expect(runs.map((r) => r.counts)).toEqual([[1, 1], [4, 1], [1]]);
+    runs[2]!.release();
+    const got = (await Promise.all(answers)).map((p) => Math.round(p! * 10) / 10);
+    expect(got).toEqual([0.1, 0.9, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8]);
+    a.close();
+    b.close();
+  });
+
+  it('answers null to a closed stream’s windows, queued or in a run', async () => {
+    const { model, runs } = slowModel();
+    const batcher = new RateBatcher(model, RATE, { maxBatch: 8, maxSteps: 4, maxWaitMs: 0, maxStreams: 4 });
+    const a = batcher.open();
+    const inRun = a.infer(windowOf(0.1));
+    await tick();
+    const queued = a.infer(windowOf(0.2));
+    a.close();
+    expect(await queued).toBeNull();
+    runs[0]!.release();
+    expect(await inRun).toBeNull();
+    await tick();
+    expect(runs).toHaveLength(1);
+    expect(batcher.size).toBe(0);
+  });
+});
