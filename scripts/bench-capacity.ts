@@ -1,6 +1,6 @@
 /**
  * Capacity of one gateway process: `npm run bench:capacity -- [--steps 10,50,100,200,300,400]
- * [--step-seconds 60] [--format pcmu|pcm] [--all-steps] [--no-build] [--cpu-prof]`.
+ * [--step-seconds 60] [--format pcmu|pcm] [--all-steps] [--no-build] [--cpu-prof] [--gateway-env K=V,...]`.
  *
  * Three processes: the provider emulators (default latency profile) and the built gateway in cloud
  * mode pointed at them, each a child of this one, which runs the load: N sessions streaming real
@@ -94,6 +94,13 @@ const stack = await startStack({
   nodeFlags: args.has('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=reports/cpu-prof'] : [],
   gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
   turnPeriodMs: TURN_PERIOD_MS,
+  gatewayEnv: Object.fromEntries(
+    args
+      .string('--gateway-env', '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ),
 });
 const idleRss = stack.gatewayRssBytes();
 console.log(
@@ -210,6 +217,7 @@ writeReport(JSON_FILE, {
     format: formatLabel(FORMAT),
     turnPeriodMs: TURN_PERIOD_MS,
     gateway: 'dist/src/main.js, GATEWAY_PROVIDERS=cloud on the emulators, LOG_LEVEL=warn',
+    gatewayEnv: args.string('--gateway-env', ''),
     emulators: 'default latency profile; espeak-ng TTS with repeated sentences synthesized once',
   },
   definitions: {

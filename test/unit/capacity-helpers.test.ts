@@ -3,7 +3,9 @@
  * chart. The benchmarks themselves are not part of `npm test`; these keep their arithmetic honest.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCpuMs, parseRssBytes } from '../../scripts/capacity/procfs.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpuMsOf, parseCpuMs, parseRssBytes, treeOf } from '../../scripts/capacity/procfs.js';
 import { percentile, relativeChange, summarize } from '../../scripts/capacity/stats.js';
 import { niceStep, renderCapacityChart } from '../../scripts/capacity/svg-chart.js';
 
@@ -34,6 +36,24 @@ describe('procfs parsing', () => {
   it('reads VmRSS in bytes', () => {
     expect(parseRssBytes('Name:\tnode\nVmRSS:\t  153600 kB\nThreads:\t11\n')).toBe(153600 * 1024);
     expect(() => parseRssBytes('Name:\tnode\n')).toThrow();
+  });
+});
+
+describe('process trees', () => {
+  it('counts a child process (the gateway’s Silero model) with its parent', async () => {
+    const child = spawn(process.execPath, [
+      '-e',
+      'const t = Date.now(); while (Date.now() - t < 400); setTimeout(() => {}, 5000)',
+    ]);
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+      expect(treeOf(process.pid)).toContain(child.pid);
+      // The child's busy 400 ms are in the parent's sum (10 ms ticks).
+      expect(cpuMsOf(process.pid) - cpuMsOf(process.pid, { alone: true })).toBeGreaterThanOrEqual(300);
+    } finally {
+      child.kill();
+      await once(child, 'exit');
+    }
   });
 });
 
