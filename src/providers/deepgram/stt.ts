@@ -34,6 +34,12 @@ export const DEFAULT_FINISH_TIMEOUT_MS = 5_000;
  * replay (60 s of 24 kHz PCM16 is 2.9 MB per stream).
  */
 export const MAX_REPLAY_MS = 60_000;
+/**
+ * Audio per frame sent to Deepgram, and the longest audio is held for one (live-run.ts). 100 ms
+ * is five 20 ms appends in one frame, within Deepgram's suggested 20-250 ms; a flush (end of a
+ * turn) sends what is held at once, so final transcripts are not delayed by it.
+ */
+export const FRAME_MS = 100;
 
 /** Options of the Deepgram STT adapter. */
 export interface DeepgramSttOptions {
@@ -167,6 +173,8 @@ export class DeepgramStt implements SttStage {
       keepAliveMs: o.keepAliveMs,
       finishTimeoutMs: o.finishTimeoutMs,
       redact: (text) => text.split(key).join('[redacted]'),
+      frameBytes: Math.floor((FRAME_MS / 1000) * bytesPerSecond),
+      maxHoldMs: FRAME_MS,
     };
   }
 }
