@@ -1,6 +1,6 @@
 /**
  * Soak of one gateway process: `npm run bench:soak -- [--sessions 100] [--minutes 10]
- * [--format pcmu|pcm] [--no-build]`.
+ * [--format pcmu|pcm] [--no-build] [--gc-each-minute]`.
  *
  * The same three processes and load as bench:capacity (scripts/capacity/), at a fixed number of
  * sessions for a long time. Samples the gateway's RSS every 10 s and compares the end with the
@@ -48,7 +48,9 @@ const stack = await startStack({
   format: FORMAT,
   build: !args.has('--no-build'),
   logLevel: args.string('--log-level', 'warn'),
-  nodeFlags: [],
+  // A full GC before each minute's memory reading shows live heap rather than garbage; it pauses
+  // the gateway once a minute, so it is asked for, not the default.
+  nodeFlags: args.has('--gc-each-minute') ? ['--expose-gc'] : [],
   gatewayEnv: { MAX_RETAINED_AUDIO_BYTES: String(RETAINED_AUDIO_BYTES) },
   gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
   turnPeriodMs: TURN_PERIOD_MS,
@@ -80,6 +82,7 @@ try {
       const errors = stack.load.problems.length - problemsCount;
       problemsCount = stack.load.problems.length;
       const rss = samples[samples.length - 1]!.gatewayRssMiB;
+      const memory = await stack.gateway.probe.memory();
       const active = stack.load.active;
       const cpuPerSessionS =
         Math.round(
@@ -94,13 +97,15 @@ try {
         gatewayCpuMsPerSessionS: cpuPerSessionS,
         cpu: split,
         gatewayRssMiB: rss,
+        memory,
         errors,
         loadAverage: loadAverage(),
       });
       console.log(
         `min ${String(minute).padStart(2)}: ${active} sessions, ${lat.n} turns, p50 ${lat.p50} p99 ${lat.p99} ms, ` +
           `gateway ${cpuPerSessionS} ms/session-s, cores gw/emu/load ${split.gatewayCores}/${split.emulatorsCores}/` +
-          `${split.loadCores}, RSS ${rss} MiB, errors ${errors}, load avg ${loadAverage()[0]}`,
+          `${split.loadCores}, RSS ${rss} MiB (heap ${memory.heapUsedMiB}, external ${memory.externalMiB}), ` +
+          `errors ${errors}, load avg ${loadAverage()[0]}`,
       );
       minuteStart = now;
     }

@@ -23,6 +23,22 @@ process.on('message', (msg) => {
       p99: ms(histogram.percentile(99)),
       max: ms(histogram.max),
     });
+  } else if (msg.probe === 'memory') {
+    // Where the resident memory is: the V8 heap (live objects after a full GC, when the gateway
+    // runs with --expose-gc) or outside it (Buffers, native allocations).
+    globalThis.gc?.();
+    const m = process.memoryUsage();
+    const mib = (b) => Math.round((b / 2 ** 20) * 10) / 10;
+    process.send({
+      probe: msg.probe,
+      id: msg.id,
+      afterGc: typeof globalThis.gc === 'function',
+      heapUsedMiB: mib(m.heapUsed),
+      heapTotalMiB: mib(m.heapTotal),
+      externalMiB: mib(m.external),
+      arrayBuffersMiB: mib(m.arrayBuffers),
+      rssMiB: mib(m.rss),
+    });
   } else if (msg.probe === 'handles') {
     const byType = {};
     for (const t of process.getActiveResourcesInfo()) byType[t] = (byType[t] ?? 0) + 1;

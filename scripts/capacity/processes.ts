@@ -98,6 +98,7 @@ export interface Probe {
   resetEventLoopDelay(): Promise<void>;
   eventLoopDelay(): Promise<{ p50: number; p99: number; max: number }>;
   activeHandles(): Promise<Record<string, number>>;
+  memory(): Promise<GatewayMemory>;
 }
 
 /** What the gateway child runs with. */
@@ -184,8 +185,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Child & { url:
       resetEventLoopDelay: async () => void (await ask('eld-reset')),
       eventLoopDelay: () => ask('eld'),
       activeHandles: async () => (await ask<{ byType: Record<string, number> }>('handles')).byType,
+      memory: () => ask<GatewayMemory>('memory'),
     },
   };
+}
+
+/** The gateway process's own memory (not its children's), from its probe. */
+export interface GatewayMemory {
+  /** Taken after a full GC (the gateway runs with --expose-gc). */
+  afterGc: boolean;
+  heapUsedMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+  arrayBuffersMiB: number;
+  rssMiB: number;
 }
 
 /** Builds dist/ (the gateway child runs the built product, as `npm start` does). */
