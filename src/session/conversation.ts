@@ -46,7 +46,10 @@ export class Conversation {
 
   constructor(
     private readonly maxItems: number,
-    /** Audio bytes kept across all items; past it the oldest items' audio is dropped (not the items). */
+    /**
+     * Audio bytes kept across all items; past it the oldest items' audio (and word timings) are
+     * dropped (not the items).
+     */
     private readonly maxRetainedAudioBytes: number,
   ) {}
 
@@ -73,6 +76,10 @@ export class Conversation {
       if (this.retainedBytes <= this.maxRetainedAudioBytes) break;
       if (other === entry) continue;
       other.extras.audio = undefined;
+      // Word timings only serve to truncate the item's audio at a word; without the audio, a
+      // truncation cuts its transcript by time alone. Dropped with it, they no longer grow the
+      // session by every answer's words for as long as it lasts.
+      other.extras.words = undefined;
       this.audioBytes.delete(other);
       this.retainedBytes -= held;
     }

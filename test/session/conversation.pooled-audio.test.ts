@@ -27,4 +27,24 @@ describe('conversation audio', () => {
     expect(Buffer.from(kept[0]!)).toEqual(Buffer.concat(chunks));
     expect(entry.extras.audioMs).toBe(100);
   });
+
+  it('drops the word timings of an item whose audio the budget dropped', () => {
+    const conv = new Conversation(100, 1_000);
+    const old: Entry = {
+      item: item('item_old'),
+      extras: { words: [{ word: 'hi', startMs: 0, endMs: 100 }] },
+    };
+    const next: Entry = {
+      item: item('item_next'),
+      extras: { words: [{ word: 'yo', startMs: 0, endMs: 100 }] },
+    };
+    conv.insert(old);
+    conv.setAudio(old, [new Uint8Array(800)], 8);
+    conv.insert(next);
+    conv.setAudio(next, [new Uint8Array(800)], 8);
+    expect(old.extras.audio).toBeUndefined();
+    expect(old.extras.words).toBeUndefined();
+    expect(old.extras.audioMs).toBe(100);
+    expect(next.extras.words).toHaveLength(1);
+  });
 });
