@@ -1,6 +1,11 @@
 /**
  * The receiving side of one Cartesia context: a bounded queue of the server's messages for that
  * context, turned into TtsChunks, with a watchdog for a server that goes silent while audio is owed.
+ *
+ * Audio messages already queued together (the event loop was busy while several arrived) come out
+ * as one chunk, up to `maxChunkBytes`: each chunk becomes a client delta (JSON, base64 and a
+ * socket write), and these were sent back to back anyway. A chunk that arrives alone is handed on
+ * alone, so no audio waits for more.
  */
 import type { TtsChunk, WordTiming } from '../types.js';
 
@@ -48,6 +53,8 @@ export class CartesiaStream {
   constructor(
     private readonly wholeSamples: boolean,
     private readonly stallTimeoutMs: number,
+    /** Most audio joined into one chunk from queued messages (a single message is never split). */
+    private readonly maxChunkBytes = 0,
   ) {}
 
   /** The consumer has gone. */
@@ -135,7 +142,7 @@ export class CartesiaStream {
   private toChunk(event: CartesiaEvent): TtsChunk | null {
     switch (event.type) {
       case 'chunk':
-        return { audio: this.wholeSamplesOf(event.audio ?? Buffer.from(event.data, 'base64')) };
+        return { audio: this.wholeSamplesOf(this.joinQueuedAudio(audioOf(event))) };
       case 'timestamps': {
         const t = event.word_timestamps;
         if (!t || t.words.length === 0) return null;
@@ -167,6 +174,23 @@ export class CartesiaStream {
     this.stallTimer = undefined;
   }
 
+  /** `first` and the audio messages queued right behind it, as one buffer of at most maxChunkBytes. */
+  private joinQueuedAudio(first: Uint8Array): Uint8Array {
+    let next = this.queue[0];
+    if (next?.type !== 'chunk') return first;
+    const parts = [first];
+    let bytes = first.byteLength;
+    while (next?.type === 'chunk') {
+      const audio = audioOf(next);
+      if (bytes + audio.byteLength > this.maxChunkBytes) break;
+      this.queue.shift();
+      parts.push(audio);
+      bytes += audio.byteLength;
+      next = this.queue[0];
+    }
+    return parts.length === 1 ? first : Buffer.concat(parts, bytes);
+  }
+
   private wholeSamplesOf(bytes: Uint8Array): Uint8Array {
     if (!this.wholeSamples) return bytes;
     let src = bytes;
@@ -191,4 +215,8 @@ export class CartesiaStream {
   private notify(): void {
     this.wake?.();
   }
+}
+
+function audioOf(event: Extract<CartesiaEvent, { type: 'chunk' }>): Uint8Array {
+  return event.audio ?? Buffer.from(event.data, 'base64');
 }
