@@ -3,6 +3,7 @@
  * client delta instead of several), up to the byte cap; a message that arrives alone is handed on
  * alone, at once. Nothing is lost, reordered or split on the way.
  */
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CartesiaStream } from '../../src/providers/cartesia/stream.js';
 import type { CartesiaEvent } from '../../src/providers/cartesia/stream.js';
@@ -72,5 +73,33 @@ describe('CartesiaStream chunk joining', () => {
     stream.push(chunk(1, 4));
     stream.push({ type: 'done', context_id: ID });
     expect(await drain(stream)).toEqual([[3, 4]]);
+  });
+});
+
+describe('CartesiaStream abort', () => {
+  it('wakes a waiting read on abort, with one listener for the whole stream', async () => {
+    const ac = new AbortController();
+    const stream = new CartesiaStream(false, 5_000, 0);
+    for (let i = 0; i < 3; i++) {
+      const read = stream.next(ac.signal);
+      stream.push(chunk(2, i));
+      expect((await read)?.audio.byteLength).toBe(2);
+    }
+    // Three waits, one listener: not an add and a remove per audio message.
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    const waiting = stream.next(ac.signal);
+    ac.abort();
+    expect(await waiting).toBeNull();
+    stream.close();
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('drops its listener when the consumer leaves', async () => {
+    const ac = new AbortController();
+    const stream = new CartesiaStream(false, 5_000, 0);
+    const read = stream.next(ac.signal);
+    stream.close();
+    expect(await read).toBeNull();
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 });

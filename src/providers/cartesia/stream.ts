@@ -49,6 +49,8 @@ export class CartesiaStream {
   private inputDone = false;
   /** A PCM16 byte left over from a chunk of odd length, so every yielded chunk holds whole samples. */
   private carry: number | null = null;
+  /** The signal a waiting read listens to (see watch). */
+  private watched: AbortSignal | null = null;
 
   constructor(
     private readonly wholeSamples: boolean,
@@ -106,6 +108,8 @@ export class CartesiaStream {
   /** The consumer is leaving: stop timers and drop what is queued. */
   close(): void {
     this.closed = true;
+    this.watched?.removeEventListener('abort', this.onAbort);
+    this.watched = null;
     clearTimeout(this.stallTimer);
     this.queue.length = 0;
     this.notify();
@@ -127,14 +131,12 @@ export class CartesiaStream {
         throw this.failure;
       }
       if (this.settled) return null;
+      this.watch(signal);
       await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener('abort', done);
+        this.wake = () => {
           this.wake = null;
           resolve();
         };
-        this.wake = done;
-        signal.addEventListener('abort', done, { once: true });
       });
     }
   }
@@ -211,6 +213,19 @@ export class CartesiaStream {
       this.fail(new Error(`Cartesia sent nothing for ${this.stallTimeoutMs} ms while audio was owed`));
     }, this.stallTimeoutMs);
   }
+
+  /**
+   * Wakes a waiting read when `signal` aborts. One listener for the stream's life, not one per
+   * wait: a wait per audio message made the add and remove a visible cost at 100 sessions.
+   */
+  private watch(signal: AbortSignal): void {
+    if (this.watched === signal) return;
+    this.watched?.removeEventListener('abort', this.onAbort);
+    this.watched = signal;
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private readonly onAbort = (): void => this.notify();
 
   private notify(): void {
     this.wake?.();
