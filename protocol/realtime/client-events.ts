@@ -29,7 +29,9 @@ import {
   SessionUpdateSchema,
 } from './session.js';
 
-const eventId = z.string().max(512).optional();
+/** Longest client `event_id`; parse.ts's append fast path holds to it too. */
+export const MAX_EVENT_ID_LENGTH = 512;
+const eventId = z.string().max(MAX_EVENT_ID_LENGTH).optional();
 const itemId = z.string().min(1).max(256);
 
 /** GA `response.create.response`. */

@@ -3,7 +3,7 @@
  * it. Never throws: every failure becomes an error body carrying the client's `event_id`.
  */
 import type { z } from 'zod';
-import { BETA_CLIENT_EVENT_SCHEMAS, CLIENT_EVENT_SCHEMAS } from './client-events.js';
+import { BETA_CLIENT_EVENT_SCHEMAS, CLIENT_EVENT_SCHEMAS, MAX_EVENT_ID_LENGTH } from './client-events.js';
 import type { BetaClientEvent, ClientEvent } from './client-events.js';
 import { INTEGER_RANGE } from './common.js';
 import { errorBody } from './errors.js';
@@ -96,8 +96,6 @@ function parseWith(text: string, schemas: Record<string, z.ZodType>): ParseResul
 }
 
 const APPEND = 'input_audio_buffer.append';
-/** The schema's bound on `event_id` (client-events.ts), which the fast path must hold to as well. */
-const MAX_EVENT_ID_LENGTH = 512;
 
 /**
  * The hottest event (50 a second per session) without the schema walk: a well-formed append

@@ -30,6 +30,7 @@ import { refuseUpgrade, sendError, sendJson } from './http-replies.js';
 import { GatewayMetrics } from './metrics.js';
 import { handleOpsRequest } from './ops-endpoints.js';
 import { logContent } from './content-log.js';
+import { TickCork, corkFlushBytesFor } from './tick-cork.js';
 
 /** Close code for a session refused at a cap: try again later (RFC 6455 registry). */
 const CLOSE_TRY_AGAIN_LATER = 1013;
@@ -185,11 +186,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (admitted.ok) socket.once('close', admitted.release);
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (!admitted.ok) return refuseSession(ws, admitted);
-      const session = openSession(socketTransport(ws), {
-        dialect: decision.dialect,
-        kind: decision.kind,
-        model: decision.model,
-      });
+      const session = openSession(
+        socketTransport(ws, new TickCork(socket, corkFlushBytesFor(config.limits))),
+        {
+          dialect: decision.dialect,
+          kind: decision.kind,
+          model: decision.model,
+        },
+      );
       sessions.set(ws, session);
       metrics.sessionOpened('websocket');
       log.info('session opened', { sessionId: session.id, dialect: decision.dialect, kind: decision.kind });
@@ -287,9 +291,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
  * outbound limit), a peer that never answers the close is cut after the grace period instead of
  * ws's 30 s, so its slot and memory come back promptly.
  */
-function socketTransport(ws: WebSocket): ClientTransport {
+function socketTransport(ws: WebSocket, cork: TickCork): ClientTransport {
   return {
-    send: (text) => ws.send(text),
+    send: (text) => {
+      cork.hold();
+      ws.send(text);
+    },
     close: (code, reason) => {
       ws.close(code, reason);
       setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();

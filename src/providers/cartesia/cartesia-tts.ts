@@ -24,6 +24,11 @@ const MIN_SPEED = 0.6;
 const MAX_SPEED = 1.5;
 /** Cartesia's `max_buffer_delay_ms` range. */
 const MAX_BUFFER_DELAY_MS = 5_000;
+/**
+ * Most audio that queued messages are joined into (stream.ts): a few of Cartesia's chunks, so a
+ * busy moment sends one larger delta instead of several small ones back to back.
+ */
+export const MAX_JOINED_CHUNK_MS = 200;
 /** Rates Cartesia's raw output offers, in Hz. */
 const CARTESIA_SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
 /** Options of the Cartesia TTS adapter. */
@@ -140,7 +145,9 @@ export class CartesiaTts implements TtsStage {
     const conn = await untilAborted(this.connection(), signal);
     if (!conn) return;
     const contextId = randomUUID();
-    const stream = new CartesiaStream(opts.audio.encoding === 'pcm16', this.o.stallTimeoutMs);
+    const pcm16 = opts.audio.encoding === 'pcm16';
+    const maxChunkBytes = Math.floor((MAX_JOINED_CHUNK_MS / 1000) * opts.audio.sampleRate * (pcm16 ? 2 : 1));
+    const stream = new CartesiaStream(pcm16, this.o.stallTimeoutMs, maxChunkBytes);
     conn.streams.set(contextId, stream);
     const ctx = conn.context({
       contextId,

@@ -1,6 +1,11 @@
 /**
  * The receiving side of one Cartesia context: a bounded queue of the server's messages for that
  * context, turned into TtsChunks, with a watchdog for a server that goes silent while audio is owed.
+ *
+ * Audio messages already queued together (the event loop was busy while several arrived) come out
+ * as one chunk, up to `maxChunkBytes`: each chunk becomes a client delta (JSON, base64 and a
+ * socket write), and these were sent back to back anyway. A chunk that arrives alone is handed on
+ * alone, so no audio waits for more.
  */
 import type { TtsChunk, WordTiming } from '../types.js';
 
@@ -44,10 +49,14 @@ export class CartesiaStream {
   private inputDone = false;
   /** A PCM16 byte left over from a chunk of odd length, so every yielded chunk holds whole samples. */
   private carry: number | null = null;
+  /** The signal a waiting read listens to (see watch). */
+  private watched: AbortSignal | null = null;
 
   constructor(
     private readonly wholeSamples: boolean,
     private readonly stallTimeoutMs: number,
+    /** Most audio joined into one chunk from queued messages (a single message is never split). */
+    private readonly maxChunkBytes = 0,
   ) {}
 
   /** The consumer has gone. */
@@ -99,6 +108,8 @@ export class CartesiaStream {
   /** The consumer is leaving: stop timers and drop what is queued. */
   close(): void {
     this.closed = true;
+    this.watched?.removeEventListener('abort', this.onAbort);
+    this.watched = null;
     clearTimeout(this.stallTimer);
     this.queue.length = 0;
     this.notify();
@@ -120,14 +131,12 @@ export class CartesiaStream {
         throw this.failure;
       }
       if (this.settled) return null;
+      this.watch(signal);
       await new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener('abort', done);
+        this.wake = () => {
           this.wake = null;
           resolve();
         };
-        this.wake = done;
-        signal.addEventListener('abort', done, { once: true });
       });
     }
   }
@@ -135,7 +144,7 @@ export class CartesiaStream {
   private toChunk(event: CartesiaEvent): TtsChunk | null {
     switch (event.type) {
       case 'chunk':
-        return { audio: this.wholeSamplesOf(event.audio ?? Buffer.from(event.data, 'base64')) };
+        return { audio: this.wholeSamplesOf(this.joinQueuedAudio(audioOf(event))) };
       case 'timestamps': {
         const t = event.word_timestamps;
         if (!t || t.words.length === 0) return null;
@@ -167,6 +176,23 @@ export class CartesiaStream {
     this.stallTimer = undefined;
   }
 
+  /** `first` and the audio messages queued right behind it, as one buffer of at most maxChunkBytes. */
+  private joinQueuedAudio(first: Uint8Array): Uint8Array {
+    let next = this.queue[0];
+    if (next?.type !== 'chunk') return first;
+    const parts = [first];
+    let bytes = first.byteLength;
+    while (next?.type === 'chunk') {
+      const audio = audioOf(next);
+      if (bytes + audio.byteLength > this.maxChunkBytes) break;
+      this.queue.shift();
+      parts.push(audio);
+      bytes += audio.byteLength;
+      next = this.queue[0];
+    }
+    return parts.length === 1 ? first : Buffer.concat(parts, bytes);
+  }
+
   private wholeSamplesOf(bytes: Uint8Array): Uint8Array {
     if (!this.wholeSamples) return bytes;
     let src = bytes;
@@ -188,7 +214,24 @@ export class CartesiaStream {
     }, this.stallTimeoutMs);
   }
 
+  /**
+   * Wakes a waiting read when `signal` aborts. One listener for the stream's life, not one per
+   * wait: a wait per audio message made the add and remove a visible cost at 100 sessions.
+   */
+  private watch(signal: AbortSignal): void {
+    if (this.watched === signal) return;
+    this.watched?.removeEventListener('abort', this.onAbort);
+    this.watched = signal;
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private readonly onAbort = (): void => this.notify();
+
   private notify(): void {
     this.wake?.();
   }
+}
+
+function audioOf(event: Extract<CartesiaEvent, { type: 'chunk' }>): Uint8Array {
+  return event.audio ?? Buffer.from(event.data, 'base64');
 }

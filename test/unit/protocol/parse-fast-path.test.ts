@@ -3,7 +3,11 @@
  * the schema accepts with the same event, and everything else takes the schema path.
  */
 import { describe, expect, it } from 'vitest';
-import { BETA_CLIENT_EVENT_SCHEMAS, CLIENT_EVENT_SCHEMAS } from '../../../protocol/realtime/client-events.js';
+import {
+  BETA_CLIENT_EVENT_SCHEMAS,
+  CLIENT_EVENT_SCHEMAS,
+  MAX_EVENT_ID_LENGTH,
+} from '../../../protocol/realtime/client-events.js';
 import { parseBetaClientEvent, parseClientEvent, plainAppend } from '../../../protocol/realtime/parse.js';
 
 const TYPE = 'input_audio_buffer.append';
@@ -11,7 +15,20 @@ const TYPE = 'input_audio_buffer.append';
 /** Append-shaped variants: the usual ones and every way to get one wrong. */
 function variants(): Record<string, unknown>[] {
   const audios: unknown[] = ['', 'AAAA', 'not base64!', 42, null, true, [], {}, ['AAAA'], undefined];
-  const ids: unknown[] = [undefined, '', 'evt_1', 'x'.repeat(512), 'x'.repeat(513), 7, null, {}, ['e']];
+  const ids: unknown[] = [
+    undefined,
+    '',
+    'evt_1',
+    'x'.repeat(512),
+    'x'.repeat(513),
+    // Length counts UTF-16 units in both paths: 256 emoji are 512 units, 257 are 514.
+    '\u{1F600}'.repeat(256),
+    '\u{1F600}'.repeat(257),
+    7,
+    null,
+    {},
+    ['e'],
+  ];
   const extras: Record<string, unknown>[] = [
     {},
     { foo: 1 },
@@ -49,9 +66,9 @@ describe('append fast path', () => {
         }
       }
     }
-    // The well-formed ones all took the fast path: 3 audio strings x 4 valid ids, and the
+    // The well-formed ones all took the fast path: 3 audio strings x 5 valid ids, and the
     // reordered one, per dialect.
-    expect(fast).toBe(2 * (3 * 4 + 1));
+    expect(fast).toBe(2 * (3 * 5 + 1));
   });
 
   it('answers every variant through the parser as the schema path would', () => {
@@ -63,6 +80,19 @@ describe('append fast path', () => {
       expect(ga.ok, text).toBe(ref.success);
       expect(beta.ok, text).toBe(ref.success);
       if (ga.ok && ref.success) expect(ga.event).toStrictEqual(ref.data);
+    }
+  });
+
+  it('knows every field the schemas allow: a new one must reach the fast path too', () => {
+    // plainAppend accepts exactly these keys, audio of any length and event_id up to
+    // MAX_EVENT_ID_LENGTH. A schema change here (a new field, a bound on audio) must be made in
+    // plainAppend too: this pins the shape it was written for, so such a change cannot slip past.
+    for (const schemas of [CLIENT_EVENT_SCHEMAS, BETA_CLIENT_EVENT_SCHEMAS]) {
+      const shape = schemas[TYPE].shape;
+      expect(Object.keys(shape).sort()).toEqual(['audio', 'event_id', 'type']);
+      expect(shape.audio.safeParse('x'.repeat(100_000)).success).toBe(true);
+      expect(shape.event_id.safeParse('x'.repeat(MAX_EVENT_ID_LENGTH)).success).toBe(true);
+      expect(shape.event_id.safeParse('x'.repeat(MAX_EVENT_ID_LENGTH + 1)).success).toBe(false);
     }
   });
 });
