@@ -41,15 +41,17 @@ describe('procfs parsing', () => {
 
 describe('process trees', () => {
   it('counts a child process (the gateway’s Silero model) with its parent', async () => {
-    const child = spawn(process.execPath, [
-      '-e',
-      'const t = Date.now(); while (Date.now() - t < 400); setTimeout(() => {}, 5000)',
-    ]);
+    // The child spins until it has used 300 ms of CPU (however busy the machine), says so, and waits.
+    const child = spawn(
+      process.execPath,
+      ['-e', 'while (process.cpuUsage().user < 300000); console.log("done"); setTimeout(() => {}, 10000)'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     try {
-      await new Promise((r) => setTimeout(r, 600));
+      await once(child.stdout, 'data');
       expect(treeOf(process.pid)).toContain(child.pid);
-      // The child's busy 400 ms are in the parent's sum (10 ms ticks).
-      expect(cpuMsOf(process.pid) - cpuMsOf(process.pid, { alone: true })).toBeGreaterThanOrEqual(300);
+      // The child's 300 ms are in the parent's sum (10 ms ticks).
+      expect(cpuMsOf(process.pid) - cpuMsOf(process.pid, { alone: true })).toBeGreaterThanOrEqual(280);
     } finally {
       child.kill();
       await once(child, 'exit');
