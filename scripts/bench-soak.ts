@@ -1,6 +1,6 @@
 /**
  * Soak of one gateway process: `npm run bench:soak -- [--sessions 100] [--minutes 10]
- * [--format pcmu|pcm] [--no-build] [--gc-each-minute]`.
+ * [--format pcmu|pcm] [--no-build] [--gc-each-minute] [--gateway-node-flags 'flag=v ...']`.
  *
  * The same three processes and load as bench:capacity (scripts/capacity/), at a fixed number of
  * sessions for a long time. Samples the gateway's RSS every 10 s and compares the end with the
@@ -50,7 +50,15 @@ const stack = await startStack({
   logLevel: args.string('--log-level', 'warn'),
   // A full GC before each minute's memory reading shows live heap rather than garbage; it pauses
   // the gateway once a minute, so it is asked for, not the default.
-  nodeFlags: args.has('--gc-each-minute') ? ['--expose-gc'] : [],
+  nodeFlags: [
+    ...(args.has('--gc-each-minute') ? ['--expose-gc'] : []),
+    // Node flags for the gateway without their dashes: `--gateway-node-flags max-old-space-size=128`.
+    ...args
+      .string('--gateway-node-flags', '')
+      .split(' ')
+      .filter(Boolean)
+      .map((f) => `--${f}`),
+  ],
   gatewayEnv: { MAX_RETAINED_AUDIO_BYTES: String(RETAINED_AUDIO_BYTES) },
   gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
   turnPeriodMs: TURN_PERIOD_MS,
@@ -152,6 +160,8 @@ writeReport(JSON_FILE, {
     format: formatLabel(FORMAT),
     turnPeriodMs: TURN_PERIOD_MS,
     maxRetainedAudioBytes: RETAINED_AUDIO_BYTES,
+    gatewayNodeFlags: args.string('--gateway-node-flags', ''),
+    gcEachMinute: args.has('--gc-each-minute'),
   },
   latencyMs: all,
   errors: stack.load.problems.length,
