@@ -33,6 +33,8 @@ const RESPAWN_INTERVAL_MS = 1_000;
 const EXIT_TIMEOUT_MS = 2_000;
 
 const CHILD_SOURCE = `
+// A short name for ps and top instead of this whole script.
+process.title = 'realtime-gateway-vad';
 const src = JSON.parse(process.argv[1]);
 const runSteps = (${runSteps.toString()});
 const ort = require(src.ortPath);
