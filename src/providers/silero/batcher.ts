@@ -247,7 +247,7 @@ export class RateBatcher {
       this.stats.runs++;
       for (let i = 0, first = 0; i < n; first += counts[i]!, i++) {
         const s = batch[i]!;
-        if (s.closed) continue; // its windows resolved null when it closed
+        if (s.closed) continue; // its windows resolve null in the finally below
         s.state.set(out.state.subarray(i * STATE_WIDTH, (i + 1) * STATE_WIDTH), 0);
         s.state.set(out.state.subarray((n + i) * STATE_WIDTH, (n + i + 1) * STATE_WIDTH), STATE_WIDTH);
         const lastWindow = taken[i]![counts[i]! - 1]!.window;
