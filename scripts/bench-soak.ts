@@ -1,13 +1,19 @@
 /**
  * Soak of one gateway process: `npm run bench:soak -- [--sessions 100] [--minutes 10]
- * [--format pcmu|pcm] [--no-build] [--gc-each-minute] [--gateway-node-flags 'flag=v ...']`.
+ * [--format pcmu|pcm] [--no-build] [--gc-each-minute] [--gateway-node-flags 'flag=v ...']
+ * [--heap-snapshots DIR]`.
  *
  * The same three processes and load as bench:capacity (scripts/capacity/), at a fixed number of
  * sessions for a long time. Samples the gateway's RSS every 10 s and compares the end with the
  * first minute (flat within 10 %); before the sessions open and after they have all closed it asks
  * the gateway (its preloaded probe) for its active handles, which must not have grown. Also prints
- * the turns' latency, errors and the CPU split per minute. Writes reports/soak.json.
+ * the turns' latency, errors and the CPU split per minute, and where the gateway's memory is (its own
+ * RSS, V8 heap in use and held, external and ArrayBuffer bytes). `--heap-snapshots DIR` writes a
+ * heap snapshot of the gateway after the first minute and at the end, to compare by constructor
+ * (scripts/heap-diff.ts); each one pauses the gateway and leaves V8 holding more pages, so RSS
+ * after the first is not comparable. Writes reports/soak.json.
  */
+import { resolve } from 'node:path';
 import { Args, cpuSplit, loadAverage, machine, sleep, startStack, writeReport } from './capacity/harness.js';
 import { formatLabel, latenciesIn } from './capacity/load.js';
 import { relativeChange, summarize } from './capacity/stats.js';
@@ -23,6 +29,8 @@ const JSON_FILE = args.string('--json', 'reports/soak.json');
  * filling (the default 16 MiB takes half an hour of turns to fill). `--retained-audio-bytes` to change.
  */
 const RETAINED_AUDIO_BYTES = args.number('--retained-audio-bytes', 262_144);
+/** Where heap snapshots go ('' for none). */
+const SNAPSHOT_DIR = args.string('--heap-snapshots', '');
 /** RSS sampling interval. */
 const SAMPLE_MS = 10_000;
 /** RSS is compared from here on: the first minute holds start-up and warm-up growth. */
@@ -70,6 +78,13 @@ let handlesBefore: Record<string, number> = {};
 let handlesAfter: Record<string, number> = {};
 let problemsCount = 0;
 let rssIdleMiB = 0;
+const snapshots: string[] = [];
+const snapshot = async (name: string) => {
+  if (!SNAPSHOT_DIR) return;
+  const file = await stack.gateway.probe.heapSnapshot(resolve(SNAPSHOT_DIR, `${name}.heapsnapshot`));
+  snapshots.push(file);
+  console.log(`heap snapshot: ${file}`);
+};
 try {
   handlesBefore = await stack.gateway.probe.activeHandles();
   rssIdleMiB = mib(stack.gatewayRssBytes());
@@ -112,12 +127,15 @@ try {
       console.log(
         `min ${String(minute).padStart(2)}: ${active} sessions, ${lat.n} turns, p50 ${lat.p50} p99 ${lat.p99} ms, ` +
           `gateway ${cpuPerSessionS} ms/session-s, cores gw/emu/load ${split.gatewayCores}/${split.emulatorsCores}/` +
-          `${split.loadCores}, RSS ${rss} MiB (heap ${memory.heapUsedMiB}, external ${memory.externalMiB}), ` +
+          `${split.loadCores}, RSS ${rss} MiB (gateway ${memory.rssMiB}, heap used/held ${memory.heapUsedMiB}/` +
+          `${memory.heapTotalMiB}, external ${memory.externalMiB}, array buffers ${memory.arrayBuffersMiB}), ` +
           `errors ${errors}, load avg ${loadAverage()[0]}`,
       );
-      minuteStart = now;
+      if (minute === 1) await snapshot('minute-1');
+      minuteStart = stack.cpu();
     }
   }
+  await snapshot('end');
   await stack.load.closeAll();
   await sleep(QUIET_AFTER_CLOSE_MS);
   handlesAfter = await stack.gateway.probe.activeHandles();
@@ -177,6 +195,7 @@ writeReport(JSON_FILE, {
     flatWithin10Percent: drift !== null && Math.abs(drift) <= TARGET_RSS_DRIFT,
   },
   handles: { before: handlesBefore, after: handlesAfter, grown },
+  heapSnapshots: snapshots,
   minutes,
   samples,
   loadAverageAtEnd: loadAverage(),

@@ -99,6 +99,8 @@ export interface Probe {
   eventLoopDelay(): Promise<{ p50: number; p99: number; max: number }>;
   activeHandles(): Promise<Record<string, number>>;
   memory(): Promise<GatewayMemory>;
+  /** Writes a heap snapshot of the gateway to `path`; resolves with the file written. */
+  heapSnapshot(path: string): Promise<string>;
 }
 
 /** What the gateway child runs with. */
@@ -160,13 +162,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Child & { url:
     await new Promise((r) => setTimeout(r, 200));
   }
   let nextId = 1;
-  const ask = <T>(probe: string): Promise<T> => {
+  const ask = <T>(probe: string, extra: object = {}, timeoutMs = 10_000): Promise<T> => {
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.off('message', onMessage);
         reject(new Error(`gateway probe '${probe}' did not answer`));
-      }, 10_000);
+      }, timeoutMs);
       const onMessage = (m: unknown) => {
         const msg = m as { id?: number } & T;
         if (msg?.id !== id) return;
@@ -175,7 +177,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Child & { url:
         resolve(msg);
       };
       child.on('message', onMessage);
-      child.send({ probe, id });
+      child.send({ ...extra, probe, id });
     });
   };
   return {
@@ -186,6 +188,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Child & { url:
       eventLoopDelay: () => ask('eld'),
       activeHandles: async () => (await ask<{ byType: Record<string, number> }>('handles')).byType,
       memory: () => ask<GatewayMemory>('memory'),
+      // Serializing a few hundred MiB of heap on a busy machine takes tens of seconds.
+      heapSnapshot: async (path) => (await ask<{ file: string }>('snapshot', { path }, 120_000)).file,
     },
   };
 }
@@ -199,6 +203,8 @@ export interface GatewayMemory {
   externalMiB: number;
   arrayBuffersMiB: number;
   rssMiB: number;
+  /** Live bytes and held pages of each V8 heap space. */
+  spaces: Record<string, { usedMiB: number; sizeMiB: number }>;
 }
 
 /** Builds dist/ (the gateway child runs the built product, as `npm start` does). */

@@ -18,6 +18,7 @@ import { userAudioEntry } from './item-input.js';
 import type { SessionLog } from './realtime-session.js';
 import type { ResponseRun } from './response-run.js';
 import { ServerVad } from './server-vad.js';
+import { AppendClock } from './append-clock.js';
 import { transcribeItem } from './transcriber.js';
 import { turnLatency } from './turn-latency.js';
 import type { TurnLatency } from './turn-latency.js';
@@ -95,7 +96,7 @@ export class VadTurns {
   private turn: Turn | null = null;
   private vadWarned = false;
   /** When recent appends arrived (timeline end, wall clock): where a turn's speech ended in real time. */
-  private readonly appendTimes: { endMs: number; at: number }[] = [];
+  private readonly appendTimes = new AppendClock(MAX_APPEND_TIMES);
 
   constructor(private readonly h: TurnHost) {}
 
@@ -120,9 +121,7 @@ export class VadTurns {
       return;
     }
     this.vad.push(bytes);
-    this.appendTimes.push({ endMs: this.h.input.endMs, at: performance.now() });
-    // Trimmed in one splice per MAX_APPEND_TIMES appends, not one shift per append (a hot path).
-    if (this.appendTimes.length >= 2 * MAX_APPEND_TIMES) this.appendTimes.splice(0, MAX_APPEND_TIMES);
+    this.appendTimes.push(this.h.input.endMs, performance.now());
     if (this.turn) this.turn.stt.push(bytes);
     // Between turns only the audio a coming turn may claim is kept: its prefix padding, plus how
     // far behind the VAD's decisions may run.
@@ -200,7 +199,7 @@ export class VadTurns {
     if (interrupted) {
       // Barge-in: from when the user's words began (the appended audio's wall time, past the
       // prefix padding) to the answer being stopped, which is now.
-      const speechAt = this.appendTimes.find((a) => a.endMs >= speechMs)?.at;
+      const speechAt = this.appendTimes.arrivalOf(speechMs);
       const hadAudio = interrupted.timings.firstAudioAt !== undefined;
       interrupted.cancel('turn_detected');
       if (hadAudio && speechAt !== undefined) this.h.bargeIn(performance.now() - speechAt);
@@ -231,7 +230,7 @@ export class VadTurns {
     if (!turn || this.h.closed()) return;
     this.turn = null;
     const decidedAt = performance.now();
-    const speechEndAt = this.appendTimes.find((a) => a.endMs >= speechEndMs)?.at ?? decidedAt;
+    const speechEndAt = this.appendTimes.arrivalOf(speechEndMs) ?? decidedAt;
     turn.stt.close();
     this.h.writer.emit({
       type: 'input_audio_buffer.speech_stopped',
