@@ -60,14 +60,24 @@ export interface SileroModel {
   release(): Promise<void>;
 }
 
-/** Floats of `audio` a `run` with these counts takes. */
-export function audioLength(sampleRate: number, counts: readonly number[]): number {
+/**
+ * Checks a `run`'s arguments (both hosts take the same) and returns the rate's window and context
+ * sizes; throws a RangeError for an unsupported rate or audio or state of the wrong size.
+ */
+export function runShape(
+  sampleRate: number,
+  counts: readonly number[],
+  audio: Float32Array,
+  state: Float32Array,
+): { w: number; c: number } {
   const w = WINDOW_SAMPLES[sampleRate];
   const c = CONTEXT_SAMPLES[sampleRate];
   if (!w || !c) throw new RangeError(`Silero model: unsupported rate ${sampleRate}`);
-  let total = 0;
-  for (const k of counts) total += c + k * w;
-  return total;
+  let floats = 0;
+  for (const k of counts) floats += c + k * w;
+  if (audio.length !== floats || state.length !== counts.length * STATE_FLOATS)
+    throw new RangeError('Silero model: audio or state of the wrong size');
+  return { w, c };
 }
 
 interface SileroPackage {
@@ -119,11 +129,7 @@ export async function loadSileroModel(options: SileroModelOptions = {}): Promise
 
   return {
     async run(sampleRate, counts, audio, state) {
-      const w = WINDOW_SAMPLES[sampleRate];
-      const c = CONTEXT_SAMPLES[sampleRate];
-      if (!w || !c) throw new RangeError(`Silero model: unsupported rate ${sampleRate}`);
-      if (audio.length !== audioLength(sampleRate, counts) || state.length !== counts.length * STATE_FLOATS)
-        throw new RangeError('Silero model: audio or state of the wrong size');
+      const { w, c } = runShape(sampleRate, counts, audio, state);
       const sr = srTensor(sampleRate);
       return runSteps(
         async (m, input, st) => {

@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { SileroModel, StepResult } from './model.js';
-import { audioLength, CONTEXT_SAMPLES, runSteps, STATE_FLOATS, WINDOW_SAMPLES } from './model.js';
+import { runShape, runSteps } from './model.js';
 
 /** What the child needs: where onnxruntime-node and the weights are, and the session options. */
 export interface ModelProcessSource {
@@ -198,15 +198,11 @@ async function startChild(src: ModelProcessSource): Promise<ChildModel> {
       return dead !== null;
     },
     pid: child.pid,
-    run(sampleRate, counts, audio, state) {
-      if (dead) return Promise.reject(dead);
-      const w = WINDOW_SAMPLES[sampleRate];
-      const c = CONTEXT_SAMPLES[sampleRate];
-      if (!w || !c) return Promise.reject(new RangeError(`Silero model: unsupported rate ${sampleRate}`));
-      if (audio.length !== audioLength(sampleRate, counts) || state.length !== counts.length * STATE_FLOATS)
-        return Promise.reject(new RangeError('Silero model: audio or state of the wrong size'));
+    async run(sampleRate, counts, audio, state) {
+      if (dead) throw dead;
+      const { w, c } = runShape(sampleRate, counts, audio, state);
       const id = nextId++;
-      return new Promise((resolve, reject) => {
+      return new Promise<StepResult>((resolve, reject) => {
         calls.set(id, { resolve, reject });
         hold(true);
         // Serialized on send (a copy), so the caller may reuse its buffers at once.
