@@ -253,19 +253,23 @@ export class SileroVad implements VadStage {
     if (this.closed) return Promise.reject(new Error('SileroVad: closed'));
     if (!this.model) {
       this.model =
-        (this.options.host ?? 'process') === 'process'
-          ? loadProcessModel({
-              ortPath: modelFiles().ortPath,
-              modelPath: this.options.modelPath ?? modelFiles().defaultModelPath,
-              intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
-            })
-          : loadSileroModel(this.options);
+        (this.options.host ?? 'process') === 'process' ? this.loadInChild() : loadSileroModel(this.options);
       // A failed load is retried by the next caller rather than cached forever.
       this.model.catch(() => {
         this.model = null;
       });
     }
     return this.model;
+  }
+
+  /** The model in its child process (process-model.ts). */
+  private loadInChild(): Promise<SileroModel> {
+    const { ortPath, defaultModelPath } = modelFiles();
+    return loadProcessModel({
+      ortPath,
+      modelPath: this.options.modelPath ?? defaultModelPath,
+      intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
+    });
   }
 
   private async batcherFor(sampleRate: number): Promise<RateBatcher> {
