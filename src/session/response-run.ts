@@ -20,6 +20,7 @@ import { SentenceChunker } from '../pipeline/sentence-chunker.js';
 import type { AudioSpec, LlmRequest, LlmUsage, Stages, WordTiming } from '../providers/types.js';
 import { Channel } from '../util/channel.js';
 import { newId } from '../util/ids.js';
+import { OutputAudioPacer } from './audio-pacer.js';
 import type { Conversation } from './conversation.js';
 import type { EventWriter } from './event-writer.js';
 
@@ -231,22 +232,29 @@ export class ResponseRun {
   /** Feeds sentences to the TTS and streams its audio out as deltas. */
   private async speak(slot: MessageSlot, pieces: Channel<string>, signal: AbortSignal): Promise<void> {
     const spec = audioSpecOf(this.s.format);
+    // The item keeps what was sent: held audio that a cancel drops was never heard.
+    const pacer = new OutputAudioPacer(bytesPerMs(this.s.format.type), (audio) => {
+      if (this.finished) return;
+      slot.audio.push(audio);
+      this.s.onAudio();
+      this.timings.firstAudioAt ??= performance.now();
+      this.emitPart(slot, 'response.output_audio.delta', encodeBase64(audio));
+    });
     try {
       const opts = { audio: spec, voice: this.voice.id, speed: this.s.speed, language: this.voice.language };
       for await (const chunk of this.s.stages.tts.synthesize(pieces, opts, signal)) {
         if (this.finished) return;
         if (chunk.words) slot.words.push(...chunk.words);
-        if (chunk.audio.byteLength === 0) continue;
-        slot.audio.push(chunk.audio);
-        this.s.onAudio();
-        this.timings.firstAudioAt ??= performance.now();
-        this.emitPart(slot, 'response.output_audio.delta', encodeBase64(chunk.audio));
+        pacer.push(chunk.audio);
         // A slow reader: stop pulling audio until its socket drains, so the TTS (and, through the
         // sentence channel, the LLM) slows down instead of audio piling up in memory.
         if (this.s.writer.congested) await this.s.writer.waitForRoom(signal);
       }
+      pacer.flush();
     } catch (err) {
       this.fail(err);
+    } finally {
+      pacer.stop();
     }
   }
 
