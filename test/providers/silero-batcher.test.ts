@@ -2,27 +2,24 @@
 import { describe, expect, it } from 'vitest';
 import { RateBatcher } from '../../src/providers/silero/batcher.js';
 import type { SileroModel } from '../../src/providers/silero/model.js';
-import { CONTEXT_SAMPLES, WINDOW_SAMPLES } from '../../src/providers/silero/model.js';
+import { WINDOW_SAMPLES } from '../../src/providers/silero/model.js';
 
 const RATE = 8000;
 const W = WINDOW_SAMPLES[RATE]!;
-const C = CONTEXT_SAMPLES[RATE]!;
 
-/** A model whose probability is a window's first sample, answering each run when the test says. */
+/** A model whose probability is a window's first sample / 1000, answering each run when the test says. */
 function slowModel() {
-  const runs: { counts: number[]; release: () => void }[] = [];
+  const runs: { streams: number[]; counts: number[]; forget: number[]; release: () => void }[] = [];
   const model: SileroModel = {
-    run(_rate, counts, audio, state) {
+    run(_rate, streams, counts, audio, forget) {
       return new Promise((resolve) => {
         const probabilities: number[] = [];
-        let at = 0;
-        for (const k of counts) {
-          for (let s = 0; s < k; s++) probabilities.push(audio[at + C + s * W]!);
-          at += C + k * W;
-        }
+        for (let at = 0; at < audio.length; at += W) probabilities.push(audio[at]! / 1000);
         runs.push({
+          streams: [...streams],
           counts: [...counts],
-          release: () => resolve({ probabilities: Float32Array.from(probabilities), state: state.slice() }),
+          forget: [...forget],
+          release: () => resolve(Float32Array.from(probabilities)),
         });
       });
     },
@@ -31,7 +28,7 @@ function slowModel() {
   return { model, runs };
 }
 
-const windowOf = (v: number) => new Float32Array(W).fill(v);
+const windowOf = (v: number) => new Int16Array(W).fill(Math.round(v * 1000));
 /** Two check phases: a run the batcher schedules with setImmediate has started after it. */
 const tick = async () => {
   await new Promise((r) => setImmediate(r));
@@ -84,5 +81,30 @@ describe('Silero batcher', () => {
     await tick();
     expect(runs).toHaveLength(1);
     expect(batcher.size).toBe(0);
+  });
+
+  it('gives each stream an id and tells the model which streams that ran have closed', async () => {
+    const { model, runs } = slowModel();
+    const batcher = new RateBatcher(model, RATE, { maxBatch: 8, maxSteps: 4, maxWaitMs: 0, maxStreams: 4 });
+    const a = batcher.open();
+    const b = batcher.open();
+    const neverRan = batcher.open();
+    const first = [a.infer(windowOf(0.1)), b.infer(windowOf(0.2))];
+    neverRan.close();
+    await tick();
+    expect(runs).toHaveLength(1);
+    const [idA, idB] = runs[0]!.streams;
+    expect(idA).not.toBe(idB);
+    runs[0]!.release();
+    await Promise.all(first);
+    a.close();
+    const next = b.infer(windowOf(0.3));
+    await tick();
+    // a ran and closed: the next run forgets it; the stream that never ran has nothing to forget.
+    expect(runs[1]!.streams).toEqual([idB]);
+    expect(runs[1]!.forget).toEqual([idA]);
+    runs[1]!.release();
+    expect(await next).toBeCloseTo(0.3);
+    b.close();
   });
 });

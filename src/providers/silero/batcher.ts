@@ -1,6 +1,6 @@
 /**
- * Cross-stream batching of Silero windows at one sample rate. Each stream owns its recurrent
- * state and context. The batcher gathers the windows of every stream that has some queued and
+ * Cross-stream batching of Silero windows at one sample rate. Each stream has an id; the model
+ * keeps its recurrent state and context (model.ts), and the batcher tells it which ids closed. The batcher gathers the windows of every stream that has some queued and
  * runs them as one model call: measured here, a 16 kHz window costs 0.25 ms alone and 0.10 ms in
  * a batch of 32 (scripts/bench-vad.ts).
  *
@@ -15,9 +15,10 @@
  * later can join. Open streams are capped, and the caller bounds each stream's queued windows.
  */
 import type { SileroModel } from './model.js';
-import { CONTEXT_SAMPLES, STATE_FLOATS, WINDOW_SAMPLES } from './model.js';
+import { CONTEXT_SAMPLES, WINDOW_SAMPLES } from './model.js';
 
-const STATE_WIDTH = STATE_FLOATS / 2;
+/** Stream ids, unique in the process so that models shared across rates never mix two streams. */
+let lastStreamId = 0;
 
 /** Thrown by `open` when the batcher already serves `maxStreams` streams. */
 export class VadCapacityError extends Error {
@@ -42,24 +43,25 @@ export interface BatcherLimits {
 /** One stream's handle: submit a window, get its probability. */
 export interface BatchStream {
   /**
-   * Queues `window` (exactly the rate's window size, floats in [-1, 1]; the batcher keeps it, so
+   * Queues `window` (exactly the rate's window size of 16-bit samples; the batcher keeps it, so
    * pass a fresh array). Windows are answered in order. Resolves with the speech probability, or
    * null when the stream was closed.
    */
-  infer(window: Float32Array): Promise<number | null>;
+  infer(window: Int16Array): Promise<number | null>;
   /** Leaves the batcher; queued windows are dropped and their promises resolve null. */
   close(): void;
 }
 
 interface Pending {
-  window: Float32Array;
+  window: Int16Array;
   resolve: (p: number | null) => void;
   reject: (e: unknown) => void;
 }
 
 class StreamSlot implements BatchStream {
-  readonly state = new Float32Array(STATE_FLOATS);
-  readonly context: Float32Array;
+  readonly id = ++lastStreamId;
+  /** Has been in a run, so the model may hold its state. */
+  ran = false;
   /** Windows not yet sent to the model, oldest first. */
   pending: Pending[] = [];
   /** In the batcher's queue (it has pending windows and is not in a run). */
@@ -68,14 +70,9 @@ class StreamSlot implements BatchStream {
   running = false;
   closed = false;
 
-  constructor(
-    private readonly batcher: RateBatcher,
-    contextSamples: number,
-  ) {
-    this.context = new Float32Array(contextSamples);
-  }
+  constructor(private readonly batcher: RateBatcher) {}
 
-  infer(window: Float32Array): Promise<number | null> {
+  infer(window: Int16Array): Promise<number | null> {
     if (this.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       this.pending.push({ window, resolve, reject });
@@ -94,8 +91,6 @@ class StreamSlot implements BatchStream {
 /** Batches the windows of every stream at one sample rate onto one shared model. */
 export class RateBatcher {
   private readonly windowSamples: number;
-  private readonly contextSamples: number;
-  private readonly rowSamples: number;
   private readonly queue: StreamSlot[] = [];
   private openStreams = 0;
   private running = false;
@@ -104,9 +99,10 @@ export class RateBatcher {
   /** A flush is queued as a microtask (a ready batch). */
   private flushQueued = false;
   private timer: NodeJS.Timeout | null = null;
-  // Reused across runs: sized for a full batch of one step each, handed to the model as views.
-  private readonly audioBuf: Float32Array;
-  private readonly stateBuf: Float32Array;
+  /** Reused across runs: sized for a full batch of one step each, handed to the model as a view. */
+  private readonly audioBuf: Int16Array;
+  /** Streams closed since the last run: the model forgets them with the next one. */
+  private closedIds: number[] = [];
   /** Windows, runs and time in the model so far (benchmarks read these). */
   readonly stats = { windows: 0, runs: 0, modelMs: 0 };
 
@@ -119,10 +115,7 @@ export class RateBatcher {
     const c = CONTEXT_SAMPLES[sampleRate];
     if (!w || !c) throw new RangeError(`Silero VAD: unsupported sample rate ${sampleRate}`);
     this.windowSamples = w;
-    this.contextSamples = c;
-    this.rowSamples = w + c;
-    this.audioBuf = new Float32Array(limits.maxBatch * this.rowSamples);
-    this.stateBuf = new Float32Array(limits.maxBatch * STATE_FLOATS);
+    this.audioBuf = new Int16Array(limits.maxBatch * w);
   }
 
   /** Opens a stream with fresh state; throws VadCapacityError past `maxStreams`. */
@@ -130,7 +123,7 @@ export class RateBatcher {
     if (this.shutDown) throw new Error('Silero VAD: closed');
     if (this.openStreams >= this.limits.maxStreams) throw new VadCapacityError(this.limits.maxStreams);
     this.openStreams++;
-    return new StreamSlot(this, this.contextSamples);
+    return new StreamSlot(this);
   }
 
   /** Streams open now. */
@@ -175,6 +168,8 @@ export class RateBatcher {
   /** @internal */
   leave(slot: StreamSlot): void {
     this.openStreams--;
+    // Only streams that ran have state to forget, so the list is bounded by the streams of one run.
+    if (slot.ran) this.closedIds.push(slot.id);
     if (slot.queued) {
       slot.queued = false;
       this.queue.splice(this.queue.indexOf(slot), 1);
@@ -213,46 +208,38 @@ export class RateBatcher {
     if (this.running || this.shutDown || this.queue.length === 0) return;
     this.running = true;
     const batch = this.queue.splice(0, this.limits.maxBatch);
-    const n = batch.length;
     const w = this.windowSamples;
-    const c = this.contextSamples;
     const taken = batch.map((s) => {
       s.queued = false;
       s.running = true;
+      s.ran = true;
       return s.pending.splice(0, this.limits.maxSteps);
     });
+    const ids = batch.map((s) => s.id);
     const counts = taken.map((t) => t.length);
-    let audioLen = 0;
-    for (const k of counts) audioLen += c + k * w;
+    let windows = 0;
+    for (const k of counts) windows += k;
     const audio =
-      audioLen <= this.audioBuf.length ? this.audioBuf.subarray(0, audioLen) : new Float32Array(audioLen);
-    const state = this.stateBuf.subarray(0, n * STATE_FLOATS);
-    for (let i = 0, at = 0; i < n; i++) {
-      const s = batch[i]!;
-      audio.set(s.context, at);
-      at += c;
-      for (const p of taken[i]!) {
+      windows * w <= this.audioBuf.length
+        ? this.audioBuf.subarray(0, windows * w)
+        : new Int16Array(windows * w);
+    let at = 0;
+    for (const t of taken)
+      for (const p of t) {
         audio.set(p.window, at);
         at += w;
       }
-      // [2, n, 128]: layer 0 of every stream first, then layer 1.
-      state.set(s.state.subarray(0, STATE_WIDTH), i * STATE_WIDTH);
-      state.set(s.state.subarray(STATE_WIDTH), (n + i) * STATE_WIDTH);
-    }
+    const forget = this.closedIds;
+    this.closedIds = [];
     try {
       const t = performance.now();
-      const out = await this.model.run(this.sampleRate, counts, audio, state);
+      const probabilities = await this.model.run(this.sampleRate, ids, counts, audio, forget);
       this.stats.modelMs += performance.now() - t;
-      this.stats.windows += counts.reduce((a, b) => a + b, 0);
+      this.stats.windows += windows;
       this.stats.runs++;
-      for (let i = 0, first = 0; i < n; first += counts[i]!, i++) {
-        const s = batch[i]!;
-        if (s.closed) continue; // its windows resolve null in the finally below
-        s.state.set(out.state.subarray(i * STATE_WIDTH, (i + 1) * STATE_WIDTH), 0);
-        s.state.set(out.state.subarray((n + i) * STATE_WIDTH, (n + i + 1) * STATE_WIDTH), STATE_WIDTH);
-        const lastWindow = taken[i]![counts[i]! - 1]!.window;
-        s.context.set(lastWindow.subarray(w - c));
-        taken[i]!.forEach((p, k) => p.resolve(out.probabilities[first + k]!));
+      for (let i = 0, first = 0; i < batch.length; first += counts[i]!, i++) {
+        // A closed stream's windows resolve null in the finally below.
+        if (!batch[i]!.closed) taken[i]!.forEach((p, k) => p.resolve(probabilities[first + k]!));
       }
     } catch (err) {
       for (const t of taken) for (const p of t) p.reject(err);

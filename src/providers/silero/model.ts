@@ -35,48 +35,48 @@ export interface SileroModelOptions {
   host?: 'process' | 'caller';
 }
 
-/** What one model call returns: a probability per window, stream by stream, and each stream's new state. */
-export interface StepResult {
-  probabilities: Float32Array;
-  state: Float32Array;
-}
-
-/** A loaded model. On the calling thread `run` is effectively synchronous (onnxruntime-node computes there). */
+/**
+ * A loaded model. It keeps each stream's context and recurrent state between runs, so a run
+ * carries only new audio in and probabilities out (1/6 of the bytes of shipping floats and state
+ * both ways to the model process). On the calling thread `run` is effectively synchronous
+ * (onnxruntime-node computes there).
+ */
 export interface SileroModel {
   /**
-   * Runs consecutive windows of `counts.length` streams at `sampleRate`, as many batched steps as
-   * the longest stream needs: stream i brings `counts[i]` windows (at least one). `audio` holds,
-   * stream after stream, the stream's context followed by its windows (floats in [-1, 1]);
-   * `state` holds [2, n, 128]. Returns the probabilities stream after stream, window by window,
-   * and the state after each stream's last window. One window per stream is one plain batch.
+   * Runs consecutive windows of `streams.length` streams at `sampleRate`, as many batched steps as
+   * the longest stream needs: stream `streams[i]` brings `counts[i]` windows (at least one).
+   * `audio` holds the windows stream after stream, as 16-bit samples. A stream id the model has
+   * not seen starts from silence; ids in `forget` are dropped first (closed streams). Returns the
+   * probabilities stream after stream, window by window.
    */
   run(
     sampleRate: number,
+    streams: readonly number[],
     counts: readonly number[],
-    audio: Float32Array,
-    state: Float32Array,
-  ): Promise<StepResult>;
+    audio: Int16Array,
+    forget: readonly number[],
+  ): Promise<Float32Array>;
   /** Releases the native session. */
   release(): Promise<void>;
 }
 
 /**
  * Checks a `run`'s arguments (both hosts take the same) and returns the rate's window and context
- * sizes; throws a RangeError for an unsupported rate or audio or state of the wrong size.
+ * sizes; throws a RangeError for an unsupported rate or audio of the wrong size.
  */
 export function runShape(
   sampleRate: number,
+  streams: readonly number[],
   counts: readonly number[],
-  audio: Float32Array,
-  state: Float32Array,
+  audio: Int16Array,
 ): { w: number; c: number } {
   const w = WINDOW_SAMPLES[sampleRate];
   const c = CONTEXT_SAMPLES[sampleRate];
   if (!w || !c) throw new RangeError(`Silero model: unsupported rate ${sampleRate}`);
-  let floats = 0;
-  for (const k of counts) floats += c + k * w;
-  if (audio.length !== floats || state.length !== counts.length * STATE_FLOATS)
-    throw new RangeError('Silero model: audio or state of the wrong size');
+  let windows = 0;
+  for (const k of counts) windows += k;
+  if (streams.length !== counts.length || audio.length !== windows * w)
+    throw new RangeError('Silero model: audio or stream list of the wrong size');
   return { w, c };
 }
 
@@ -127,9 +127,11 @@ export async function loadSileroModel(options: SileroModelOptions = {}): Promise
     return t;
   };
 
+  // Each stream's context and state, by stream id (runSteps keeps them).
+  const memory = new Map<number, { context: Float32Array; state: Float32Array }>();
   return {
-    async run(sampleRate, counts, audio, state) {
-      const { w, c } = runShape(sampleRate, counts, audio, state);
+    async run(sampleRate, streams, counts, audio, forget) {
+      const { w, c } = runShape(sampleRate, streams, counts, audio);
       const sr = srTensor(sampleRate);
       return runSteps(
         async (m, input, st) => {
@@ -142,9 +144,11 @@ export async function loadSileroModel(options: SileroModelOptions = {}): Promise
         },
         w,
         c,
+        memory,
+        streams,
         counts,
         audio,
-        state,
+        forget,
       );
     },
     release: () => session.release(),
@@ -153,8 +157,8 @@ export async function loadSileroModel(options: SileroModelOptions = {}): Promise
 
 /**
  * The steps of one `run`, around a plain batch call. Step s batches the s-th window of every
- * stream that has one; a stream's rows are consecutive slices of its audio, since each window's
- * context is the end of the window before.
+ * stream that has one, each row being the stream's context (the end of its window before) and the
+ * window as floats in [-1, 1]; after each step the stream's state and context move on.
  *
  * Self-contained on purpose (no outside names, plain JavaScript once types are stripped): the
  * model process runs this same function from its source text (process-model.ts).
@@ -167,25 +171,31 @@ export async function runSteps(
   ) => Promise<{ p: Float32Array; s: Float32Array }>,
   w: number,
   c: number,
+  memory: Map<number, { context: Float32Array; state: Float32Array }>,
+  streams: readonly number[],
   counts: readonly number[],
-  audio: Float32Array,
-  state: Float32Array,
-): Promise<{ probabilities: Float32Array; state: Float32Array }> {
+  audio: Int16Array,
+  forget: readonly number[],
+): Promise<Float32Array> {
   const width = 128;
-  const n = counts.length;
+  for (const id of forget) memory.delete(id);
+  const n = streams.length;
+  const mems: { context: Float32Array; state: Float32Array }[] = [];
   const starts: number[] = [];
   const firstProb: number[] = [];
   let steps = 0;
   let total = 0;
-  for (let i = 0, a = 0; i < n; i++) {
-    starts.push(a);
+  for (let i = 0; i < n; i++) {
+    let mem = memory.get(streams[i]!);
+    if (!mem)
+      memory.set(streams[i]!, (mem = { context: new Float32Array(c), state: new Float32Array(2 * width) }));
+    mems.push(mem);
+    starts.push(total * w);
     firstProb.push(total);
-    a += c + counts[i]! * w;
     total += counts[i]!;
     steps = Math.max(steps, counts[i]!);
   }
   const probabilities = new Float32Array(total);
-  const finalState = state.slice();
   for (let s = 0; s < steps; s++) {
     const rows: number[] = [];
     for (let i = 0; i < n; i++) if (counts[i]! > s) rows.push(i);
@@ -193,18 +203,24 @@ export async function runSteps(
     const input = new Float32Array(m * (c + w));
     const st = new Float32Array(m * 2 * width);
     for (let j = 0; j < m; j++) {
-      const i = rows[j]!;
-      input.set(audio.subarray(starts[i]! + s * w, starts[i]! + s * w + c + w), j * (c + w));
-      st.set(finalState.subarray(i * width, (i + 1) * width), j * width);
-      st.set(finalState.subarray((n + i) * width, (n + i + 1) * width), (m + j) * width);
+      const mem = mems[rows[j]!]!;
+      const row = j * (c + w);
+      input.set(mem.context, row);
+      const from = starts[rows[j]!]! + s * w;
+      for (let k = 0; k < w; k++) input[row + c + k] = audio[from + k]! / 32768;
+      // [2, m, 128]: layer 0 of every row first, then layer 1.
+      st.set(mem.state.subarray(0, width), j * width);
+      st.set(mem.state.subarray(width), (m + j) * width);
     }
     const out = await batch(m, input, st);
     for (let j = 0; j < m; j++) {
       const i = rows[j]!;
+      const mem = mems[i]!;
       probabilities[firstProb[i]! + s] = out.p[j]!;
-      finalState.set(out.s.subarray(j * width, (j + 1) * width), i * width);
-      finalState.set(out.s.subarray((m + j) * width, (m + j + 1) * width), (n + i) * width);
+      mem.state.set(out.s.subarray(j * width, (j + 1) * width), 0);
+      mem.state.set(out.s.subarray((m + j) * width, (m + j + 1) * width), width);
+      mem.context.set(input.subarray(j * (c + w) + w, (j + 1) * (c + w)));
     }
   }
-  return { probabilities, state: finalState };
+  return probabilities;
 }

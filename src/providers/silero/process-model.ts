@@ -15,7 +15,7 @@
  * `runSteps`' own source text, so both hosts compute alike.
  */
 import { spawn } from 'node:child_process';
-import type { SileroModel, StepResult } from './model.js';
+import type { SileroModel } from './model.js';
 import { runShape, runSteps } from './model.js';
 
 /** What the child needs: where onnxruntime-node and the weights are, and the session options. */
@@ -49,6 +49,8 @@ const fail = (err) => String(err && err.message ? err.message : err);
   });
   const [probName, stateName] = session.outputNames;
   const rates = new Map();
+  // Each stream's context and state, by stream id, kept here between runs (runSteps keeps them).
+  const memory = new Map();
   process.on('disconnect', () => {
     session.release().finally(() => process.exit(0));
   });
@@ -63,8 +65,8 @@ const fail = (err) => String(err && err.message ? err.message : err);
           sr,
         });
         return { p: o[probName].data, s: o[stateName].data };
-      }, m.w, m.c, m.counts, m.audio, m.state);
-      process.send({ id: m.id, p: out.probabilities, s: out.state });
+      }, m.w, m.c, memory, m.streams, m.counts, m.audio, m.forget);
+      process.send({ id: m.id, p: out });
     } catch (err) {
       process.send({ id: m.id, error: fail(err) });
     }
@@ -78,11 +80,11 @@ const fail = (err) => String(err && err.message ? err.message : err);
 type FromChild =
   | { ready: true; inputs: string[]; outputs: string[] }
   | { fatal: string }
-  | { id: number; p: Float32Array; s: Float32Array }
+  | { id: number; p: Float32Array }
   | { id: number; error: string };
 
 interface Call {
-  resolve: (v: StepResult) => void;
+  resolve: (p: Float32Array) => void;
   reject: (e: Error) => void;
 }
 
@@ -110,10 +112,11 @@ export async function loadProcessModel(
     get pid() {
       return current.pid;
     },
-    async run(sampleRate, counts, audio, state) {
+    async run(sampleRate, streams, counts, audio, forget) {
+      // A new child starts every stream from silence: the VAD restarts its streams after a failed run anyway.
       if (!released && current.dead && performance.now() - lastStart >= RESPAWN_INTERVAL_MS)
         current = await replacement();
-      return current.run(sampleRate, counts, audio, state);
+      return current.run(sampleRate, streams, counts, audio, forget);
     },
     async release() {
       released = true;
@@ -183,7 +186,7 @@ async function startChild(src: ModelProcessSource): Promise<ChildModel> {
       calls.delete(m.id);
       if (calls.size === 0) hold(false);
       if ('error' in m) call.reject(new Error(`Silero model: ${m.error}`));
-      else call.resolve({ probabilities: m.p, state: m.s });
+      else call.resolve(m.p);
     });
     child.on('error', (err) => settle(err));
     child.on('exit', (code, sig) =>
@@ -198,15 +201,15 @@ async function startChild(src: ModelProcessSource): Promise<ChildModel> {
       return dead !== null;
     },
     pid: child.pid,
-    async run(sampleRate, counts, audio, state) {
+    async run(sampleRate, streams, counts, audio, forget) {
       if (dead) throw dead;
-      const { w, c } = runShape(sampleRate, counts, audio, state);
+      const { w, c } = runShape(sampleRate, streams, counts, audio);
       const id = nextId++;
-      return new Promise<StepResult>((resolve, reject) => {
+      return new Promise<Float32Array>((resolve, reject) => {
         calls.set(id, { resolve, reject });
         hold(true);
         // Serialized on send (a copy), so the caller may reuse its buffers at once.
-        child.send({ id, sampleRate, w, c, counts, audio, state });
+        child.send({ id, sampleRate, w, c, streams, counts, audio, forget });
       });
     },
     async release() {

@@ -180,7 +180,7 @@ export class SileroVad implements VadStage {
     let inputDone = false;
     try {
       // The only audio held back: less than one window, carried over between chunks.
-      let window = new Float32Array(windowSamples);
+      let window = new Int16Array(windowSamples);
       let filled = 0;
       let index = 0;
       for (;;) {
@@ -213,12 +213,12 @@ export class SileroVad implements VadStage {
           const chunk = got.result.value;
           for (let off = 0; off < chunk.length;) {
             const take = Math.min(windowSamples - filled, chunk.length - off);
-            for (let i = 0; i < take; i++) window[filled + i] = chunk[off + i]! / 32768;
+            window.set(chunk.subarray(off, off + take), filled);
             filled += take;
             off += take;
             if (filled < windowSamples) break;
             inFlight.push(new InFlight(stream.infer(window), poke));
-            window = new Float32Array(windowSamples);
+            window = new Int16Array(windowSamples);
             filled = 0;
           }
           continue;
