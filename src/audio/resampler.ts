@@ -22,6 +22,19 @@ export const RESAMPLER_STOPBAND_DB = 70;
 /** Fraction of the lower Nyquist frequency kept flat; the stopband starts exactly at that Nyquist. */
 export const RESAMPLER_PASSBAND_RATIO = 0.9;
 
+/** A filter's design targets: the default is the module's constants (playback grade). */
+export interface ResamplerQuality {
+  /** Stopband attenuation in dB (the passband ripple is about the same). */
+  stopbandDb: number;
+  /** Fraction of the lower Nyquist frequency kept flat; the stopband starts at that Nyquist. */
+  passbandRatio: number;
+}
+
+const DEFAULT_QUALITY: ResamplerQuality = {
+  stopbandDb: RESAMPLER_STOPBAND_DB,
+  passbandRatio: RESAMPLER_PASSBAND_RATIO,
+};
+
 // Bounds the polyphase table (L phases) and per-output cost (M); covers all 8/16/24/32/48 kHz pairs.
 const MAX_RATIO_FACTOR = 64;
 
@@ -33,7 +46,7 @@ interface PolyphaseFilter {
   readonly coefficients: Float64Array;
 }
 
-function designFilter(fromRate: number, toRate: number): PolyphaseFilter {
+function designFilter(fromRate: number, toRate: number, quality: ResamplerQuality): PolyphaseFilter {
   const divisor = gcd(fromRate, toRate);
   const up = toRate / divisor;
   const down = fromRate / divisor;
@@ -42,10 +55,10 @@ function designFilter(fromRate: number, toRate: number): PolyphaseFilter {
   }
   const prototypeRate = fromRate * up;
   const stopHz = Math.min(fromRate, toRate) / 2;
-  const passHz = stopHz * RESAMPLER_PASSBAND_RATIO;
+  const passHz = stopHz * quality.passbandRatio;
   const cutoff = (passHz + stopHz) / 2 / prototypeRate; // cycles per prototype sample
   const transition = (2 * Math.PI * (stopHz - passHz)) / prototypeRate; // rad per prototype sample
-  const estimate = kaiserEstimate(RESAMPLER_STOPBAND_DB, transition);
+  const estimate = kaiserEstimate(quality.stopbandDb, transition);
   const length = Math.ceil(estimate.length) + 1;
   const beta = estimate.beta;
   // At least `down` taps each side keeps history trimming simple (the next output never skips past input).
@@ -77,11 +90,11 @@ function designFilter(fromRate: number, toRate: number): PolyphaseFilter {
 
 const FILTER_CACHE = new Map<string, PolyphaseFilter>();
 
-function filterFor(fromRate: number, toRate: number): PolyphaseFilter {
-  const key = `${fromRate}:${toRate}`;
+function filterFor(fromRate: number, toRate: number, quality: ResamplerQuality): PolyphaseFilter {
+  const key = `${fromRate}:${toRate}:${quality.stopbandDb}:${quality.passbandRatio}`;
   let filter = FILTER_CACHE.get(key);
   if (filter === undefined) {
-    filter = designFilter(fromRate, toRate);
+    filter = designFilter(fromRate, toRate, quality);
     FILTER_CACHE.set(key, filter);
   }
   return filter;
@@ -129,13 +142,18 @@ export class StreamingResampler {
   private center = 0;
   private phase = 0;
 
-  /** Creates a resampler from `fromRate` Hz to `toRate` Hz (integer rates; identity when equal). */
-  constructor(fromRate: number, toRate: number) {
+  /**
+   * Creates a resampler from `fromRate` Hz to `toRate` Hz (integer rates; identity when equal).
+   * A lower `quality` means fewer taps: less CPU and lookahead.
+   */
+  constructor(fromRate: number, toRate: number, quality: ResamplerQuality = DEFAULT_QUALITY) {
     checkRate('fromRate', fromRate);
     checkRate('toRate', toRate);
     this.fromRate = fromRate;
     this.toRate = toRate;
-    this.filter = fromRate === toRate ? null : filterFor(fromRate, toRate);
+    if (!(quality.stopbandDb >= 20 && quality.passbandRatio > 0 && quality.passbandRatio < 1))
+      throw new RangeError('resampler quality: stopbandDb >= 20 and 0 < passbandRatio < 1 are required');
+    this.filter = fromRate === toRate ? null : filterFor(fromRate, toRate, quality);
     this.delayInputSamples = this.filter?.halfTaps ?? 0;
     this.delayMs = (this.delayInputSamples * 1000) / fromRate;
     this.reset();

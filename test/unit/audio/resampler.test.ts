@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { StreamingResampler, resamplePcm16, resampledLength } from '../../../src/audio/resampler.js';
+import { VAD_RESAMPLER_QUALITY } from '../../../src/session/server-vad.js';
 
 const DIRECTIONS: Array<[number, number]> = [
   [24000, 8000],
@@ -181,5 +182,37 @@ describe('StreamingResampler', () => {
     expect(() => new StreamingResampler(8000, 8000.5)).toThrow(RangeError);
     expect(() => new StreamingResampler(44100, 48000)).toThrow(RangeError);
     expect(() => new StreamingResampler(48000, 16000)).not.toThrow();
+  });
+
+  describe('at the VAD quality (24 kHz input to the 16 kHz VAD)', () => {
+    const run = (input: Int16Array) => {
+      const r = new StreamingResampler(24_000, 16_000, VAD_RESAMPLER_QUALITY);
+      const a = r.push(input);
+      const b = r.flush();
+      const out = new Int16Array(a.length + b.length);
+      out.set(a);
+      out.set(b, a.length);
+      return { out, delayMs: r.delayMs };
+    };
+
+    it('keeps speech-band tones (SNR > 55 dB up to 0.8 x the 8 kHz Nyquist) with less lookahead', () => {
+      for (const hz of [300, 1000, 3000, 6400])
+        expect(toneSnrDb(run(tone(24_000, hz, 6_000)).out, 16_000, hz)).toBeGreaterThan(55);
+      expect(run(new Int16Array(0)).delayMs).toBeLessThan(new StreamingResampler(24_000, 16_000).delayMs / 2);
+    });
+
+    it('attenuates tones above the 8 kHz Nyquist by > 55 dB', () => {
+      for (const hz of [8_800, 10_000, 11_000])
+        expect(rmsDbc(run(tone(24_000, hz, 6_000)).out, 16_000)).toBeLessThan(-55);
+    });
+
+    it('rejects a quality that designs no filter', () => {
+      expect(() => new StreamingResampler(24_000, 16_000, { stopbandDb: 10, passbandRatio: 0.8 })).toThrow(
+        RangeError,
+      );
+      expect(() => new StreamingResampler(24_000, 16_000, { stopbandDb: 60, passbandRatio: 1 })).toThrow(
+        RangeError,
+      );
+    });
   });
 });
