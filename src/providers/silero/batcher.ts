@@ -1,8 +1,9 @@
 /**
  * Cross-stream batching of Silero windows at one sample rate. Each stream has an id; the model
- * keeps its recurrent state and context (model.ts), and the batcher tells it which ids closed. The batcher gathers the windows of every stream that has some queued and
- * runs them as one model call: measured here, a 16 kHz window costs 0.25 ms alone and 0.10 ms in
- * a batch of 32 (scripts/bench-vad.ts).
+ * keeps its recurrent state and context (model.ts), and the batcher tells it which ids closed.
+ * The batcher gathers the windows of every stream that has some queued and runs them as one model
+ * call: measured here, a 16 kHz window costs 0.25 ms alone and 0.10 ms in a batch of 32
+ * (scripts/bench-vad.ts).
  *
  * A stream may queue several windows: they go into the same call as consecutive steps (the next
  * window needs the state the one before produced, so they cannot share a step). That way a

@@ -37,8 +37,9 @@ export interface SileroModelOptions {
 
 /**
  * A loaded model. It keeps each stream's context and recurrent state between runs, so a run
- * carries only new audio in and probabilities out (1/6 of the bytes of shipping floats and state
- * both ways to the model process). On the calling thread `run` is effectively synchronous
+ * carries only new audio in and probabilities out: to and from the model process, 516 bytes per
+ * 8 kHz window instead of 3,204 as floats with context and state both ways (1,028 instead of 4,356
+ * at 16 kHz). On the calling thread `run` is effectively synchronous
  * (onnxruntime-node computes there).
  */
 export interface SileroModel {
