@@ -5,6 +5,7 @@
  */
 import { AUDIO_FORMATS, decodeToPcm16 } from '../audio/formats.js';
 import type { AudioFormatType } from '../audio/formats.js';
+import { Pcm16Framer } from '../audio/framer.js';
 import { StreamingResampler } from '../audio/resampler.js';
 import type { ResamplerQuality } from '../audio/resampler.js';
 import { TurnDetector } from '../pipeline/turn-detector.js';
@@ -51,10 +52,8 @@ export class ServerVad {
   private readonly controller = new AbortController();
   private readonly detector: TurnDetector;
   private readonly vadRate: number;
-  private readonly chunkSamples: number;
-  /** The chunk being filled: decoded audio not yet handed to the VAD. */
-  private chunk: Int16Array;
-  private filled = 0;
+  /** Decoded audio in VAD_CHUNK_MS chunks. */
+  private readonly framer: Pcm16Framer;
 
   constructor(
     vad: VadStage,
@@ -70,8 +69,7 @@ export class ServerVad {
       inputRate === this.vadRate
         ? null
         : new StreamingResampler(inputRate, this.vadRate, VAD_RESAMPLER_QUALITY);
-    this.chunkSamples = (VAD_CHUNK_MS * this.vadRate) / 1000;
-    this.chunk = new Int16Array(this.chunkSamples);
+    this.framer = new Pcm16Framer((VAD_CHUNK_MS * this.vadRate) / 1000);
     this.detector = new TurnDetector(config);
     void this.run(vad);
   }
@@ -80,21 +78,17 @@ export class ServerVad {
   push(bytes: Uint8Array): void {
     let pcm = decodeToPcm16(this.format, bytes);
     if (this.resampler) pcm = this.resampler.push(pcm);
-    for (let off = 0; off < pcm.length;) {
-      const take = Math.min(this.chunkSamples - this.filled, pcm.length - off);
-      this.chunk.set(pcm.subarray(off, off + take), this.filled);
-      this.filled += take;
-      off += take;
-      if (this.filled < this.chunkSamples) return;
-      try {
-        this.input.push(this.chunk);
-      } catch (err) {
-        return this.fail(err);
-      }
-      this.chunk = new Int16Array(this.chunkSamples);
-      this.filled = 0;
-    }
+    this.framer.push(pcm, this.toVad);
   }
+
+  /** A whole chunk for the VAD; once failed, the channel is closed and drops the rest of a push. */
+  private readonly toVad = (chunk: Int16Array): void => {
+    try {
+      this.input.push(chunk);
+    } catch (err) {
+      this.fail(err);
+    }
+  };
 
   /** Starts the idle clock at a point of the session's timeline (`idle_timeout_ms`). */
   armIdle(fromMs: number): void {

@@ -3,6 +3,7 @@
  * natively at 8 kHz (G.711 audio needs no resampling) and 16 kHz, with the windows of concurrent
  * streams run as one batch (batcher.ts).
  */
+import { Pcm16Framer } from '../../audio/framer.js';
 import type { VadFrame, VadStage } from '../types.js';
 import type { BatcherLimits } from './batcher.js';
 import { RateBatcher } from './batcher.js';
@@ -180,8 +181,8 @@ export class SileroVad implements VadStage {
     let inputDone = false;
     try {
       // The only audio held back: less than one window, carried over between chunks.
-      let window = new Int16Array(windowSamples);
-      let filled = 0;
+      const framer = new Pcm16Framer(windowSamples);
+      const send = (window: Int16Array) => inFlight.push(new InFlight(stream.infer(window), poke));
       let index = 0;
       for (;;) {
         if (signal.aborted) return;
@@ -210,17 +211,7 @@ export class SileroVad implements VadStage {
             inputDone = true;
             continue;
           }
-          const chunk = got.result.value;
-          for (let off = 0; off < chunk.length;) {
-            const take = Math.min(windowSamples - filled, chunk.length - off);
-            window.set(chunk.subarray(off, off + take), filled);
-            filled += take;
-            off += take;
-            if (filled < windowSamples) break;
-            inFlight.push(new InFlight(stream.infer(window), poke));
-            window = new Int16Array(windowSamples);
-            filled = 0;
-          }
+          framer.push(got.result.value, send);
           continue;
         }
         if (!reading && !inputDone && inFlight.length < MAX_WINDOWS_IN_FLIGHT) {
