@@ -16,7 +16,7 @@
  * later can join. Open streams are capped, and the caller bounds each stream's queued windows.
  */
 import type { SileroModel } from './model.js';
-import { CONTEXT_SAMPLES, WINDOW_SAMPLES } from './model.js';
+import { WINDOW_SAMPLES } from './model.js';
 
 /** Stream ids, unique in the process so that models shared across rates never mix two streams. */
 let lastStreamId = 0;
@@ -113,8 +113,7 @@ export class RateBatcher {
     private readonly limits: BatcherLimits,
   ) {
     const w = WINDOW_SAMPLES[sampleRate];
-    const c = CONTEXT_SAMPLES[sampleRate];
-    if (!w || !c) throw new RangeError(`Silero VAD: unsupported sample rate ${sampleRate}`);
+    if (!w) throw new RangeError(`Silero VAD: unsupported sample rate ${sampleRate}`);
     this.windowSamples = w;
     this.audioBuf = new Int16Array(limits.maxBatch * w);
   }

@@ -182,8 +182,8 @@ export async function runSteps(
   for (const id of forget) memory.delete(id);
   const n = streams.length;
   const mems: { context: Float32Array; state: Float32Array }[] = [];
-  const starts: number[] = [];
-  const firstProb: number[] = [];
+  // Stream i's windows are windows firstWindow[i] on in `audio`, and so are its probabilities.
+  const firstWindow: number[] = [];
   let steps = 0;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -191,8 +191,7 @@ export async function runSteps(
     if (!mem)
       memory.set(streams[i]!, (mem = { context: new Float32Array(c), state: new Float32Array(2 * width) }));
     mems.push(mem);
-    starts.push(total * w);
-    firstProb.push(total);
+    firstWindow.push(total);
     total += counts[i]!;
     steps = Math.max(steps, counts[i]!);
   }
@@ -204,10 +203,11 @@ export async function runSteps(
     const input = new Float32Array(m * (c + w));
     const st = new Float32Array(m * 2 * width);
     for (let j = 0; j < m; j++) {
-      const mem = mems[rows[j]!]!;
+      const i = rows[j]!;
+      const mem = mems[i]!;
       const row = j * (c + w);
       input.set(mem.context, row);
-      const from = starts[rows[j]!]! + s * w;
+      const from = (firstWindow[i]! + s) * w;
       for (let k = 0; k < w; k++) input[row + c + k] = audio[from + k]! / 32768;
       // [2, m, 128]: layer 0 of every row first, then layer 1.
       st.set(mem.state.subarray(0, width), j * width);
@@ -217,7 +217,7 @@ export async function runSteps(
     for (let j = 0; j < m; j++) {
       const i = rows[j]!;
       const mem = mems[i]!;
-      probabilities[firstProb[i]! + s] = out.p[j]!;
+      probabilities[firstWindow[i]! + s] = out.p[j]!;
       mem.state.set(out.s.subarray(j * width, (j + 1) * width), 0);
       mem.state.set(out.s.subarray((m + j) * width, (m + j + 1) * width), width);
       mem.context.set(input.subarray(j * (c + w) + w, (j + 1) * (c + w)));
