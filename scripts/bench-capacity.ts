@@ -1,6 +1,7 @@
 /**
  * Capacity of one gateway process: `npm run bench:capacity -- [--steps 10,50,100,200,300,400]
- * [--step-seconds 60] [--format pcmu|pcm] [--all-steps] [--no-build] [--cpu-prof] [--gateway-env K=V,...]`.
+ * [--step-seconds 60] [--format pcmu|pcm] [--all-steps] [--no-build] [--cpu-prof] [--gateway-env K=V,...]
+ * [--gateway-node-flags 'flag=v ...']`.
  *
  * Three processes: the provider emulators (default latency profile) and the built gateway in cloud
  * mode pointed at them, each a child of this one, which runs the load: N sessions streaming real
@@ -91,16 +92,13 @@ const stack = await startStack({
   format: FORMAT,
   build: !args.has('--no-build'),
   logLevel: args.string('--log-level', 'warn'),
-  nodeFlags: args.has('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=reports/cpu-prof'] : [],
+  nodeFlags: [
+    ...(args.has('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=reports/cpu-prof'] : []),
+    ...args.nodeFlags('--gateway-node-flags'),
+  ],
   gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
   turnPeriodMs: TURN_PERIOD_MS,
-  gatewayEnv: Object.fromEntries(
-    args
-      .string('--gateway-env', '')
-      .split(',')
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  ),
+  gatewayEnv: args.env('--gateway-env'),
 });
 const idleRss = stack.gatewayRssBytes();
 console.log(
@@ -218,6 +216,7 @@ writeReport(JSON_FILE, {
     turnPeriodMs: TURN_PERIOD_MS,
     gateway: 'dist/src/main.js, GATEWAY_PROVIDERS=cloud on the emulators, LOG_LEVEL=warn',
     gatewayEnv: args.string('--gateway-env', ''),
+    gatewayNodeFlags: args.string('--gateway-node-flags', ''),
     emulators: 'default latency profile; espeak-ng TTS with repeated sentences synthesized once',
   },
   definitions: {

@@ -1,6 +1,6 @@
 /**
  * Soak of one gateway process: `npm run bench:soak -- [--sessions 100] [--minutes 10]
- * [--format pcmu|pcm] [--no-build] [--gc-each-minute] [--gateway-node-flags 'flag=v ...']
+ * [--format pcmu|pcm] [--no-build] [--gc-each-minute] [--gateway-node-flags 'flag=v ...'] [--gateway-env K=V,...]
  * [--heap-snapshots DIR]`.
  *
  * The same three processes and load as bench:capacity (scripts/capacity/), at a fixed number of
@@ -60,14 +60,10 @@ const stack = await startStack({
   // the gateway once a minute, so it is asked for, not the default.
   nodeFlags: [
     ...(args.has('--gc-each-minute') ? ['--expose-gc'] : []),
-    // Node flags for the gateway without their dashes: `--gateway-node-flags max-old-space-size=128`.
-    ...args
-      .string('--gateway-node-flags', '')
-      .split(' ')
-      .filter(Boolean)
-      .map((f) => `--${f}`),
+    // `--gateway-node-flags max-old-space-size=128`.
+    ...args.nodeFlags('--gateway-node-flags'),
   ],
-  gatewayEnv: { MAX_RETAINED_AUDIO_BYTES: String(RETAINED_AUDIO_BYTES) },
+  gatewayEnv: { MAX_RETAINED_AUDIO_BYTES: String(RETAINED_AUDIO_BYTES), ...args.env('--gateway-env') },
   gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
   turnPeriodMs: TURN_PERIOD_MS,
 });
@@ -179,6 +175,7 @@ writeReport(JSON_FILE, {
     turnPeriodMs: TURN_PERIOD_MS,
     maxRetainedAudioBytes: RETAINED_AUDIO_BYTES,
     gatewayNodeFlags: args.string('--gateway-node-flags', ''),
+    gatewayEnv: args.string('--gateway-env', ''),
     gcEachMinute: args.has('--gc-each-minute'),
   },
   latencyMs: all,

@@ -125,6 +125,22 @@ export class Args {
     if (!(v > 0)) throw new Error(`${name} needs a positive number`);
     return v;
   }
+  /** `--name K=V,K=V` as a record (gateway settings for one run). */
+  env(name: string): Record<string, string> {
+    return Object.fromEntries(
+      this.string(name, '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+  }
+  /** `--name 'flag=v flag'`: Node flags written without their dashes, so they do not read as this script's own. */
+  nodeFlags(name: string): string[] {
+    return this.string(name, '')
+      .split(' ')
+      .filter(Boolean)
+      .map((f) => `--${f}`);
+  }
   format(): WireFormat {
     const f = this.string('--format', 'pcmu');
     if (f !== 'pcmu' && f !== 'pcm') throw new Error('--format is pcmu (G.711 μ-law 8 kHz) or pcm (24 kHz)');
