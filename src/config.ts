@@ -10,6 +10,7 @@ import { DEFAULT_CALL_AGENT, agentLanguages, parseCallAgent, phoneSession } from
 import { applySessionUpdate, defaultRealtimeSession } from './session/session-config.js';
 import type { CallAgent } from './telephony/call-agent.js';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_MAX_BATCH_WAIT_MS } from './providers/silero/silero-vad.js';
 
 /** The gateway's settings. */
 export interface GatewayConfig {
@@ -84,6 +85,8 @@ export interface ProvidersConfig {
   requested: 'auto' | 'cloud' | 'offline';
   /** Where Silero computes: a child process (keeps the event loop free) or the event loop's own thread. */
   vadHost: 'process' | 'caller';
+  /** Longest a Silero window waits for other sessions' windows before a batch runs. */
+  vadBatchWaitMs: number;
   deepgram: ProviderSettings & { language: string };
   llm: Record<LlmProviderName, ProviderSettings>;
   /** The fallback chain, in order; in cloud mode only providers with a key. */
@@ -153,6 +156,7 @@ const EnvSchema = z.object({
   DEFAULT_MODEL: z.string().min(1).default('gpt-realtime'),
   SPECULATIVE_TURN_START: z.enum(['true', 'false']).default('true'),
   VAD_HOST: z.enum(['process', 'caller']).default('process'),
+  VAD_BATCH_WAIT_MS: int(0).default(DEFAULT_MAX_BATCH_WAIT_MS),
   DEFAULT_VOICE: z.string().min(1).default('alloy'),
   DEFAULT_INSTRUCTIONS: z.string().default(DEFAULT_INSTRUCTIONS),
   MAX_MESSAGE_BYTES: int(1024).default(DEFAULT_SESSION_LIMITS.maxMessageBytes),
@@ -315,6 +319,7 @@ function resolveProviders(e: Env): ProvidersConfig {
     mode,
     requested: e.GATEWAY_PROVIDERS,
     vadHost: e.VAD_HOST,
+    vadBatchWaitMs: e.VAD_BATCH_WAIT_MS,
     deepgram: {
       apiKey: key(e.DEEPGRAM_API_KEY),
       baseUrl: url(e.DEEPGRAM_BASE_URL),

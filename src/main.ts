@@ -55,7 +55,7 @@ export async function assembleProviders(
 ): Promise<AssembledProviders> {
   const ep = await endpointsFor(p, offline);
   // One ONNX session for every Realtime session; loading it here makes a broken install fail at start.
-  const vad = await SileroVad.load({ host: p.vadHost });
+  const vad = await SileroVad.load({ host: p.vadHost, maxBatchWaitMs: p.vadBatchWaitMs });
   return {
     stages: stageFactory(p, ep, vad, log, metrics ?? NO_PROVIDER_METRICS),
     resolveVoice: voiceResolver(p),

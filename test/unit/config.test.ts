@@ -1,6 +1,7 @@
 /** Provider selection: `auto` resolves by the keys present; a partial set names what is missing. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { DEFAULT_MAX_BATCH_WAIT_MS } from '../../src/providers/silero/silero-vad.js';
 
 const CLOUD = { DEEPGRAM_API_KEY: 'd', CARTESIA_API_KEY: 'c', CARTESIA_VOICE: 'voice-id', GROQ_API_KEY: 'g' };
 
@@ -82,6 +83,16 @@ describe('operations options', () => {
     });
     expect(c).toMatchObject({ maxSessions: 3, maxSessionsPerKey: 1, logContent: true });
     expect(c.limits.idleTimeoutMs).toBe(0);
+  });
+
+  it('reads the VAD host and batch wait, and refuses a negative wait', () => {
+    expect(loadConfig({}).providers).toMatchObject({
+      vadHost: 'process',
+      vadBatchWaitMs: DEFAULT_MAX_BATCH_WAIT_MS,
+    });
+    const c = loadConfig({ VAD_HOST: 'caller', VAD_BATCH_WAIT_MS: '0' });
+    expect(c.providers).toMatchObject({ vadHost: 'caller', vadBatchWaitMs: 0 });
+    expect(() => loadConfig({ VAD_BATCH_WAIT_MS: '-1' })).toThrow(ConfigError);
   });
 
   it('refuses a high-water mark at or above the hard outbound limit', () => {
