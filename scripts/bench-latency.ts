@@ -311,6 +311,8 @@ const config = loadConfig({
   PORT: '0',
   HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
+  // The emulators and the callers share this process's event loop: their work is not gateway load.
+  MAX_EVENT_LOOP_UTILIZATION: '0',
   TWILIO_AUTH_TOKEN,
   // Calls get the same turn detection as the Realtime sessions, so the paths compare like for like.
   TWILIO_AGENT: JSON.stringify({ session: { type: 'realtime', audio: { input: { turn_detection: VAD } } } }),

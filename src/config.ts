@@ -30,6 +30,8 @@ export interface GatewayConfig {
   maxSessions: number;
   /** Sessions one API key holds at once on this process; 0: only `maxSessions` applies. */
   maxSessionsPerKey: number;
+  /** Event-loop utilization (0-1, over the last seconds) at which new sessions are refused; 0: never. */
+  maxEventLoopUtilization: number;
   /** On SIGTERM, how long running responses may take to finish before every session is closed. */
   drainTimeoutMs: number;
   /** Start a response when silence begins, held back until the VAD confirms the turn. */
@@ -150,6 +152,8 @@ const EnvSchema = z.object({
   // capacity benchmark and set the cap below the point where turn latency degrades.
   MAX_SESSIONS: int(1).default(500),
   MAX_SESSIONS_PER_KEY: int(0).default(0),
+  // Past this the open sessions' turns all get later together (see Capacity in the README).
+  MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(0.9),
   SESSION_IDLE_TIMEOUT_MS: int(0).default(DEFAULT_SESSION_LIMITS.idleTimeoutMs),
   DRAIN_TIMEOUT_MS: int(0).default(30_000),
   OUTBOUND_HIGH_WATER_BYTES: int(4096).default(DEFAULT_SESSION_LIMITS.outboundHighWaterBytes),
@@ -258,6 +262,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metrics: e.METRICS,
     maxSessions: e.MAX_SESSIONS,
     maxSessionsPerKey: e.MAX_SESSIONS_PER_KEY,
+    maxEventLoopUtilization: e.MAX_EVENT_LOOP_UTILIZATION,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     defaultModel: e.DEFAULT_MODEL,
     speculativeTurnStart: e.SPECULATIVE_TURN_START === 'true',

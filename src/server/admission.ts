@@ -5,7 +5,7 @@
  */
 
 /** Why a session is not admitted. */
-export type AdmissionRefusal = 'max_sessions' | 'max_sessions_per_key' | 'draining';
+export type AdmissionRefusal = 'max_sessions' | 'max_sessions_per_key' | 'draining' | 'overloaded';
 
 /** The outcome of asking for a slot. */
 export type Admission =
@@ -14,10 +14,20 @@ export type Admission =
 /** What `/readyz` reports. */
 export interface Readiness {
   ready: boolean;
-  status: 'ready' | 'draining' | 'full';
+  status: 'ready' | 'draining' | 'full' | 'overloaded';
   sessions: number;
   maxSessions: number;
+  /** Event-loop utilization over the last seconds (load-guard.ts). */
+  eventLoopUtilization: number;
 }
+
+/** What admission reads of the process's load. */
+export interface LoadSignal {
+  readonly overloaded: boolean;
+  readonly utilization: number;
+}
+
+const NO_LOAD: LoadSignal = { overloaded: false, utilization: 0 };
 
 /** Session caps and the draining switch. */
 export class SessionAdmission {
@@ -29,6 +39,8 @@ export class SessionAdmission {
     private readonly maxSessions: number,
     /** 0: no per-key cap. */
     private readonly maxSessionsPerKey: number,
+    /** Refuses new sessions while the event loop is saturated. */
+    private readonly load: LoadSignal = NO_LOAD,
   ) {}
 
   /** Whether new sessions are refused for shutdown. */
@@ -60,6 +72,14 @@ export class SessionAdmission {
         message: `This API key already holds ${this.maxSessionsPerKey} sessions on this server, the most one key may; close one first.`,
       };
     }
+    // Last: the caps tell the client something definite, and reading the load costs a clock read.
+    if (this.load.overloaded) {
+      return {
+        ok: false,
+        reason: 'overloaded',
+        message: 'This server is at the limit of its processing capacity; try again later.',
+      };
+    }
     this.total++;
     this.perKey.set(keyId, held + 1);
     let released = false;
@@ -76,9 +96,21 @@ export class SessionAdmission {
     };
   }
 
-  /** Ready: not draining and below the cap. */
+  /** Ready: not draining, below the cap and not overloaded. */
   readiness(): Readiness {
-    const status = this.isDraining ? 'draining' : this.total >= this.maxSessions ? 'full' : 'ready';
-    return { ready: status === 'ready', status, sessions: this.total, maxSessions: this.maxSessions };
+    const status = this.isDraining
+      ? 'draining'
+      : this.total >= this.maxSessions
+        ? 'full'
+        : this.load.overloaded
+          ? 'overloaded'
+          : 'ready';
+    return {
+      ready: status === 'ready',
+      status,
+      sessions: this.total,
+      maxSessions: this.maxSessions,
+      eventLoopUtilization: Math.round(this.load.utilization * 1000) / 1000,
+    };
   }
 }

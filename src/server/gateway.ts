@@ -22,6 +22,8 @@ import { TwilioEndpoints } from '../telephony/twilio-server.js';
 import { newId } from '../util/ids.js';
 import type { Logger } from '../util/log.js';
 import { SessionAdmission } from './admission.js';
+import { EventLoopLoad } from './load-guard.js';
+import type { LoopSampler } from './load-guard.js';
 import type { Admission } from './admission.js';
 import { KeyChecker } from './auth.js';
 import { CLOSE_GOING_AWAY, CLOSE_GRACE_MS, drainSessions } from './drain.js';
@@ -51,6 +53,8 @@ export interface GatewayDeps {
   onTurnLatency?: (sessionId: string, latency: TurnLatency) => void;
   /** The metrics registry (main shares it with the provider stages); a fresh one if absent. */
   metrics?: GatewayMetrics;
+  /** Reads the event loop's busy and idle time for the load guard (tests); the process's own if absent. */
+  loadSampler?: LoopSampler;
 }
 
 /** A running gateway. */
@@ -79,7 +83,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const keys = new KeyChecker(config.apiKeys);
   const sessions = new Map<WebSocket, RealtimeSession>();
   const metrics = deps.metrics ?? new GatewayMetrics();
-  const admission = new SessionAdmission(config.maxSessions, config.maxSessionsPerKey);
+  const load = new EventLoopLoad(config.maxEventLoopUtilization, deps.loadSampler);
+  metrics.watchLoad(load);
+  const admission = new SessionAdmission(config.maxSessions, config.maxSessionsPerKey, load);
   const wss = new WebSocketServer({
     noServer: true,
     // Frames up to twice the limit are read and answered with message_too_large; past that, ws
@@ -258,6 +264,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           server.off('error', reject);
+          load.start();
           const { port } = server.address() as AddressInfo;
           const scheme = config.tls ? 'wss' : 'ws';
           const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -266,6 +273,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }),
     close: async () => {
       admission.startDraining();
+      load.stop();
       const calls = twilio.close();
       for (const [ws, session] of sessions) {
         session.close();

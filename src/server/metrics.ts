@@ -5,6 +5,7 @@
  * provider, reason, status, error code, transport): never a session or response id.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AdmissionRefusal, LoadSignal } from './admission.js';
 import type { ServerEvent } from '../../protocol/realtime/index.js';
 import type { ProviderMetrics, ProviderStage } from '../providers/instrument.js';
 import type { TurnLatency } from '../session/realtime-session.js';
@@ -32,7 +33,7 @@ const STAGES: readonly [keyof TurnLatency, string][] = [
 export type SessionTransport = 'websocket' | 'twilio';
 
 /** Why a session was refused. */
-export type RefusalReason = 'max_sessions' | 'max_sessions_per_key' | 'draining';
+export type RefusalReason = AdmissionRefusal;
 
 /** Why the event writer acted on a slow reader. */
 export type BackpressureAction = 'paused' | 'closed';
@@ -52,6 +53,8 @@ export class GatewayMetrics implements ProviderMetrics {
   private readonly fallbacks: Counter<'provider' | 'reason'>;
   private readonly served: Counter<'provider'>;
   private readonly backpressure: Counter<'action'>;
+  /** What the load gauge reads; none until the gateway watches its load. */
+  private load: LoadSignal | null = null;
   /** When each session last sent `speech_started` (`performance.now()`); cleared on `forget`. */
 
   constructor(opts: { processMetrics?: boolean } = {}) {
@@ -70,7 +73,7 @@ export class GatewayMetrics implements ProviderMetrics {
     });
     this.sessionsRefused = new Counter({
       name: `${PREFIX}sessions_refused_total`,
-      help: 'Connections refused: a session cap reached, or the gateway draining.',
+      help: 'Connections refused: a session cap reached, the event loop saturated (overloaded), or the gateway draining.',
       labelNames: ['reason'],
       registers,
     });
@@ -130,6 +133,12 @@ export class GatewayMetrics implements ProviderMetrics {
       labelNames: ['action'],
       registers,
     });
+    const loadGauge: Gauge = new Gauge({
+      name: `${PREFIX}event_loop_utilization`,
+      help: 'Share of the last seconds the event loop was busy, 0 to 1; new sessions are refused at MAX_EVENT_LOOP_UTILIZATION.',
+      registers,
+      collect: () => loadGauge.set(this.load?.utilization ?? 0),
+    });
     // The process's CPU, RSS, heap, handles and event-loop lag, under prom-client's standard names.
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -143,6 +152,11 @@ export class GatewayMetrics implements ProviderMetrics {
   /** A session closed; its per-session state is dropped. */
   sessionClosed(transport: SessionTransport): void {
     this.sessionsActive.dec({ transport });
+  }
+
+  /** Reports this load as the event-loop utilization gauge. */
+  watchLoad(load: LoadSignal): void {
+    this.load = load;
   }
 
   /** A connection was refused. */

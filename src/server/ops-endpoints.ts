@@ -32,6 +32,7 @@ export function handleOpsRequest(
       status: r.status,
       sessions: r.sessions,
       maxSessions: r.maxSessions,
+      eventLoopUtilization: r.eventLoopUtilization,
     });
     return true;
   }

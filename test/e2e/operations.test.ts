@@ -38,6 +38,7 @@ describe('session caps', () => {
       status: 'ready',
       sessions: 1,
       maxSessions: 2,
+      eventLoopUtilization: expect.any(Number),
     });
 
     // A second session for k1: the upgrade succeeds, one error is the only event, then 1013.
@@ -57,7 +58,12 @@ describe('session caps', () => {
     await second.next('session.created');
     const full = await httpGet(gw.port, '/readyz');
     expect(full.status).toBe(503);
-    expect(full.json).toEqual({ status: 'full', sessions: 2, maxSessions: 2 });
+    expect(full.json).toEqual({
+      status: 'full',
+      sessions: 2,
+      maxSessions: 2,
+      eventLoopUtilization: expect.any(Number),
+    });
 
     // The process cap: another key is refused too.
     const third = await connectAs(gw.url, 'k3');
@@ -72,6 +78,50 @@ describe('session caps', () => {
     await again.next('session.created');
     await again.close();
     await second.close();
+  });
+});
+
+describe('load guard', () => {
+  it('refuses new sessions while the event loop is saturated, and admits again once it is not', async () => {
+    // The loop's cumulative busy and idle ms, as the guard reads them: busy from the start.
+    const loop = { active: 0, idle: 0 };
+    gw = await startGateway({
+      env: { MAX_EVENT_LOOP_UTILIZATION: '0.9' },
+      loadSampler: () => ({ ...loop }),
+    });
+    const open = await TestClient.connect(gw.url);
+    await open.next('session.created');
+
+    loop.active += 4_000;
+    loop.idle += 200;
+    const refused = await TestClient.connect(gw.url);
+    expect(await closeOf(refused.ws)).toEqual({ code: 1013, reason: 'session limit reached' });
+    expect(refused.types()).toEqual(['error']);
+    expect(refused.received[0]!.error).toMatchObject({
+      code: 'session_limit_reached',
+      message: expect.stringContaining('processing capacity'),
+    });
+    const busy = await httpGet(gw.port, '/readyz');
+    expect(busy.status).toBe(503);
+    expect(busy.json).toEqual({
+      status: 'overloaded',
+      sessions: 1,
+      maxSessions: 500,
+      eventLoopUtilization: 0.952,
+    });
+    const metrics = await httpGet(gw.port, '/metrics');
+    expect(metrics.text).toContain('realtime_gateway_sessions_refused_total{reason="overloaded"} 1');
+    expect(metrics.text).toContain('realtime_gateway_event_loop_utilization 0.952');
+    // The open session goes on.
+    open.send({ type: 'response.create' });
+    await open.next('response.done');
+
+    loop.idle += 40_000;
+    expect((await httpGet(gw.port, '/readyz')).status).toBe(200);
+    const again = await TestClient.connect(gw.url);
+    await again.next('session.created');
+    await again.close();
+    await open.close();
   });
 });
 

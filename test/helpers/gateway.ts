@@ -12,6 +12,7 @@ import type { AssembledProviders } from '../../src/main.js';
 import { createGateway } from '../../src/server/gateway.js';
 import type { Gateway } from '../../src/server/gateway.js';
 import { GatewayMetrics } from '../../src/server/metrics.js';
+import type { LoopSampler } from '../../src/server/load-guard.js';
 import { SILENT_LOGGER } from '../../src/util/log.js';
 import type { Logger } from '../../src/util/log.js';
 
@@ -20,6 +21,8 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
   llm?: LlmScript;
   tts?: Partial<ToneTtsOptions>;
+  /** The load guard's reading of the event loop (with MAX_EVENT_LOOP_UTILIZATION in `env`). */
+  loadSampler?: LoopSampler;
   stt?: string[];
   /** Default: silent. */
   log?: Logger;
@@ -38,14 +41,27 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/**
+ * The gateway shares the test runner's event loop here, so the runner's own work would read as
+ * gateway load: the load guard is off unless a test sets it (and its sampler).
+ */
+const LOAD_GUARD_OFF = { MAX_EVENT_LOOP_UTILIZATION: '0' };
+
 /** Starts a gateway on 127.0.0.1 and an ephemeral port. */
 export async function startGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...opts.env });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...LOAD_GUARD_OFF,
+    ...opts.env,
+  });
   const events = new Map<string, ServerEvent[]>();
   const llms: ScriptedLlm[] = [];
   const gateway = createGateway({
     config,
     log: opts.log ?? SILENT_LOGGER,
+    loadSampler: opts.loadSampler,
     stages: () => {
       const llm = new ScriptedLlm(opts.llm ?? echoScript());
       llms.push(llm);
@@ -82,7 +98,7 @@ export async function startProviderGateway(
     observer?: (sessionId: string, event: ServerEvent) => void;
   } = {},
 ): Promise<ProviderGateway> {
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...opts.env });
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', ...LOAD_GUARD_OFF, ...opts.env });
   // One registry for the stages and the gateway, as main.ts wires it.
   const metrics = new GatewayMetrics();
   const providers = await assembleProviders(

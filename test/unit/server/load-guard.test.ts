@@ -1,0 +1,75 @@
+/** The load guard: event-loop utilization over a sliding window, against a threshold. */
+import { describe, expect, it } from 'vitest';
+import { EventLoopLoad, LOAD_WINDOW_MS } from '../../../src/server/load-guard.js';
+
+/** A loop whose cumulative busy and idle ms the test advances. */
+function fakeLoop() {
+  const t = { active: 0, idle: 0 };
+  return {
+    sampler: () => ({ ...t }),
+    run: (busyMs: number, idleMs: number) => {
+      t.active += busyMs;
+      t.idle += idleMs;
+    },
+  };
+}
+
+describe('EventLoopLoad', () => {
+  it('reads utilization since the oldest kept sample and compares it with the threshold', () => {
+    const loop = fakeLoop();
+    const load = new EventLoopLoad(0.9, loop.sampler);
+    loop.run(850, 150);
+    expect(load.utilization).toBeCloseTo(0.85);
+    expect(load.overloaded).toBe(false);
+    loop.run(1_000, 0);
+    expect(load.utilization).toBeCloseTo(0.925);
+    expect(load.overloaded).toBe(true);
+  });
+
+  it('forgets what is older than the window, so a busy spell passes', () => {
+    const loop = fakeLoop();
+    const load = new EventLoopLoad(0.9, loop.sampler);
+    // Five busy seconds, a sample each.
+    for (let s = 0; s < 5; s++) {
+      loop.run(1_000, 0);
+      load.keep();
+    }
+    expect(load.overloaded).toBe(true);
+    // Then quiet seconds: once the busy samples slide out of the window, the reading is the quiet.
+    for (let s = 0; s < LOAD_WINDOW_MS / 1_000 + 1; s++) {
+      loop.run(100, 900);
+      load.keep();
+    }
+    expect(load.utilization).toBeCloseTo(0.1);
+    expect(load.overloaded).toBe(false);
+  });
+
+  it('says nothing over too short a span, and never refuses at threshold 0', () => {
+    const loop = fakeLoop();
+    const load = new EventLoopLoad(0.5, loop.sampler);
+    loop.run(400, 0);
+    expect(load.utilization).toBe(0);
+    loop.run(200, 0);
+    expect(load.overloaded).toBe(true);
+
+    const off = new EventLoopLoad(0, loop.sampler);
+    loop.run(5_000, 0);
+    expect(off.utilization).toBe(1);
+    expect(off.overloaded).toBe(false);
+  });
+
+  it('refuses a threshold outside 0 to 1', () => {
+    expect(() => new EventLoopLoad(1.5)).toThrow(RangeError);
+    expect(() => new EventLoopLoad(-0.1)).toThrow(RangeError);
+    expect(() => new EventLoopLoad(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('reads the real event loop by default', async () => {
+    const load = new EventLoopLoad(0.9);
+    const until = Date.now() + 700;
+    while (Date.now() < until); // busy: the loop never waits
+    expect(load.utilization).toBeGreaterThan(0.9);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(load.utilization).toBeLessThan(0.9);
+  });
+});
