@@ -58,6 +58,8 @@ interface StepResult {
   rssPerSessionMiB: number;
   emulatorsRssMiB: number;
   errors: number;
+  /** Sessions the gateway turned away (a cap, or its load guard when a run turns it on). */
+  refused: number;
   errorKinds: Record<string, number>;
   errorSamples: string[];
   cancelledResponses: number;
@@ -111,7 +113,7 @@ const row = (s: StepResult) =>
   `| ${s.sessions} | ${s.turns} | ${cell(s.latencyMs.p50)} | ${cell(s.latencyMs.p99)} | ${cell(s.addedP99Ms)} | ` +
   `${cell(s.eventLoopDelayMs.p99)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
   `${s.cpu.gatewayCores.toFixed(2)} / ${s.cpu.emulatorsCores.toFixed(2)} / ${s.cpu.loadCores.toFixed(2)} | ` +
-  `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ${s.errors} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
+  `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ${s.errors}${s.refused ? ` (${s.refused} refused)` : ''} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
 console.log(header);
 console.log(
   `|${header
@@ -142,6 +144,7 @@ try {
     problemsSeen = stack.load.problems.length;
     const kinds: Record<string, number> = {};
     for (const p of problems) kinds[p.kind] = (kinds[p.kind] ?? 0) + 1;
+    const errors = problems.filter((p) => p.kind !== 'refused');
     const latency = summarize(latencies);
     const base = steps[0]?.latencyMs.p99 ?? latency.p99;
     const result: StepResult = {
@@ -156,9 +159,10 @@ try {
       gatewayRssMiB: mib(rss),
       rssPerSessionMiB: Math.round(((rss - idleRss) / MiB / active) * 100) / 100,
       emulatorsRssMiB: mib(stack.emulatorsRssBytes()),
-      errors: problems.length,
+      errors: errors.length,
+      refused: kinds.refused ?? 0,
       errorKinds: kinds,
-      errorSamples: problems.slice(0, 5).map((p) => `${p.kind}: ${p.detail}`),
+      errorSamples: errors.slice(0, 5).map((p) => `${p.kind}: ${p.detail}`),
       cancelledResponses: stack.load.cancelled,
       appendLatenessMs: summarize(stack.load.lateness),
       loadAverage: loadAverage(),

@@ -105,7 +105,8 @@ export interface TurnRecord {
 /** Something that went wrong, as the client saw it. */
 export interface Problem {
   at: number;
-  kind: 'error_event' | 'response_failed' | 'no_audio' | 'unexpected_close' | 'open_failed';
+  /** `refused`: the gateway turned the session away at a cap or under load (not an error of a session it took). */
+  kind: 'error_event' | 'response_failed' | 'no_audio' | 'unexpected_close' | 'open_failed' | 'refused';
   detail: string;
 }
 
@@ -116,6 +117,9 @@ export interface LoadOptions {
   /** A turn starts every this many ms, drawn uniformly per turn. */
   turnPeriodMs: [number, number];
 }
+
+/** The gateway refused the session (`session_limit_reached`). */
+class RefusedError extends Error {}
 
 class Session {
   ws: WebSocket | null = null;
@@ -199,7 +203,17 @@ export class LoadGenerator {
         const timer = setTimeout(() => reject(new Error('session not ready in time')), OPEN_TIMEOUT_MS);
         ws.on('message', (data: Buffer) => {
           const e = JSON.parse(data.toString()) as Record<string, unknown>;
-          if (e.type === 'session.created') ws.send(JSON.stringify(this.sessionUpdate()));
+          if (
+            e.type === 'error' &&
+            !s.ready &&
+            (e.error as { code?: string }).code === 'session_limit_reached'
+          ) {
+            // Refused at admission: the gateway closes with 1013 next.
+            clearTimeout(timer);
+            s.closing = true;
+            this.problems.push({ at: performance.now(), kind: 'refused', detail: `session ${s.index}` });
+            reject(new RefusedError());
+          } else if (e.type === 'session.created') ws.send(JSON.stringify(this.sessionUpdate()));
           else if (e.type === 'session.updated' && !s.ready) {
             clearTimeout(timer);
             resolve();
@@ -227,6 +241,7 @@ export class LoadGenerator {
       s.ready = true;
     } catch (err) {
       s.closing = true;
+      if (err instanceof RefusedError) return;
       s.ws?.terminate();
       this.problems.push({
         at: performance.now(),
