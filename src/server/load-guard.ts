@@ -23,8 +23,8 @@ export type LoopSampler = () => LoopTimes;
 export const LOAD_WINDOW_MS = 5_000;
 /** Samples are kept this often; the window slides by this much. */
 const SAMPLE_EVERY_MS = 1_000;
-/** Less time than this since the first sample says nothing yet (a start-up burst is not load). */
-const MIN_SPAN_MS = 500;
+/** Less time than this since the first sample says nothing yet (a burst of connections is not load). */
+const MIN_SPAN_MS = 1_000;
 
 /** Event-loop utilization over a sliding window, against a threshold. */
 export class EventLoopLoad {
@@ -38,12 +38,16 @@ export class EventLoopLoad {
   ) {
     if (!(threshold >= 0 && threshold <= 1))
       throw new RangeError(`load threshold must be 0 to 1, got ${threshold}`);
-    this.keep();
   }
 
-  /** Starts sampling (a timer that does not keep the process alive). */
+  /**
+   * Starts sampling (a timer that does not keep the process alive). Called once the gateway
+   * listens: loading providers before that is not load. At threshold 0 it still samples, for the
+   * gauge and `/readyz`.
+   */
   start(): void {
-    if (this.timer || this.threshold === 0) return;
+    if (this.timer) return;
+    this.keep();
     this.timer = setInterval(() => this.keep(), SAMPLE_EVERY_MS);
     this.timer.unref();
   }
@@ -59,9 +63,10 @@ export class EventLoopLoad {
     while (this.samples.length > LOAD_WINDOW_MS / SAMPLE_EVERY_MS + 1) this.samples.shift();
   }
 
-  /** Utilization from the oldest kept sample to now, 0 to 1; 0 while the span is too short to tell. */
+  /** Utilization from the oldest kept sample to now, 0 to 1; 0 before `start` and while the span is too short to tell. */
   get utilization(): number {
-    const from = this.samples[0]!;
+    const from = this.samples[0];
+    if (!from) return 0;
     const now = this.sample();
     const active = now.active - from.active;
     const span = active + (now.idle - from.idle);

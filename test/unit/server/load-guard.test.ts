@@ -1,5 +1,5 @@
 /** The load guard: event-loop utilization over a sliding window, against a threshold. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EventLoopLoad, LOAD_WINDOW_MS } from '../../../src/server/load-guard.js';
 
 /** A loop whose cumulative busy and idle ms the test advances. */
@@ -14,10 +14,30 @@ function fakeLoop() {
   };
 }
 
+const started: EventLoopLoad[] = [];
+/** A guard that samples from now on, stopped after the test. */
+function startedLoad(threshold: number, sampler?: () => { active: number; idle: number }): EventLoopLoad {
+  const load = new EventLoopLoad(threshold, sampler);
+  load.start();
+  started.push(load);
+  return load;
+}
+afterEach(() => {
+  for (const l of started.splice(0)) l.stop();
+});
+
 describe('EventLoopLoad', () => {
-  it('reads utilization since the oldest kept sample and compares it with the threshold', () => {
+  it('reads nothing before it starts: loading the providers is not load', () => {
     const loop = fakeLoop();
     const load = new EventLoopLoad(0.9, loop.sampler);
+    loop.run(5_000, 0);
+    expect(load.utilization).toBe(0);
+    expect(load.overloaded).toBe(false);
+  });
+
+  it('reads utilization since the oldest kept sample and compares it with the threshold', () => {
+    const loop = fakeLoop();
+    const load = startedLoad(0.9, loop.sampler);
     loop.run(850, 150);
     expect(load.utilization).toBeCloseTo(0.85);
     expect(load.overloaded).toBe(false);
@@ -28,7 +48,7 @@ describe('EventLoopLoad', () => {
 
   it('forgets what is older than the window, so a busy spell passes', () => {
     const loop = fakeLoop();
-    const load = new EventLoopLoad(0.9, loop.sampler);
+    const load = startedLoad(0.9, loop.sampler);
     // Five busy seconds, a sample each.
     for (let s = 0; s < 5; s++) {
       loop.run(1_000, 0);
@@ -46,13 +66,13 @@ describe('EventLoopLoad', () => {
 
   it('says nothing over too short a span, and never refuses at threshold 0', () => {
     const loop = fakeLoop();
-    const load = new EventLoopLoad(0.5, loop.sampler);
-    loop.run(400, 0);
+    const load = startedLoad(0.5, loop.sampler);
+    loop.run(900, 0);
     expect(load.utilization).toBe(0);
     loop.run(200, 0);
     expect(load.overloaded).toBe(true);
 
-    const off = new EventLoopLoad(0, loop.sampler);
+    const off = startedLoad(0, loop.sampler);
     loop.run(5_000, 0);
     expect(off.utilization).toBe(1);
     expect(off.overloaded).toBe(false);
@@ -65,8 +85,8 @@ describe('EventLoopLoad', () => {
   });
 
   it('reads the real event loop by default', async () => {
-    const load = new EventLoopLoad(0.9);
-    const until = Date.now() + 700;
+    const load = startedLoad(0.9);
+    const until = Date.now() + 1_200;
     while (Date.now() < until); // busy: the loop never waits
     expect(load.utilization).toBeGreaterThan(0.9);
     await new Promise((r) => setTimeout(r, 1_500));
