@@ -51,7 +51,8 @@ interface StepResult {
   turns: number;
   latencyMs: Summary;
   addedP99Ms: number | null;
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** The delay's percentiles, and the loop's busy share over the step (the load guard's measure). */
+  eventLoopDelayMs: { p50: number; p99: number; max: number; utilization: number };
   gatewayCpuMsPerSessionS: number;
   cpu: CpuSplit;
   gatewayRssMiB: number;
@@ -108,10 +109,10 @@ console.log(
 );
 
 const header =
-  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
+  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | event loop busy | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
 const row = (s: StepResult) =>
   `| ${s.sessions} | ${s.turns} | ${cell(s.latencyMs.p50)} | ${cell(s.latencyMs.p99)} | ${cell(s.addedP99Ms)} | ` +
-  `${cell(s.eventLoopDelayMs.p99)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
+  `${cell(s.eventLoopDelayMs.p99)} | ${s.eventLoopDelayMs.utilization.toFixed(2)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
   `${s.cpu.gatewayCores.toFixed(2)} / ${s.cpu.emulatorsCores.toFixed(2)} / ${s.cpu.loadCores.toFixed(2)} | ` +
   `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ${s.errors}${s.refused ? ` (${s.refused} refused)` : ''} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
 console.log(header);

@@ -3,18 +3,21 @@
 // benchmark over the IPC channel with the event loop's delay and the process's active handles,
 // so the gateway's own code carries no benchmark instrumentation. Plain JS: it runs before any
 // TypeScript loader would.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 // 10 ms sampling: fine enough for a p99 in ms, cheap enough not to add load of its own.
 const histogram = monitorEventLoopDelay({ resolution: 10 });
 histogram.enable();
 const ms = (ns) => Math.round(ns / 1e4) / 100;
+// The event loop's busy share since the last reset (what MAX_EVENT_LOOP_UTILIZATION reads).
+let eluFrom = performance.eventLoopUtilization();
 
 process.on('message', (msg) => {
   if (!msg || typeof msg !== 'object' || typeof msg.probe !== 'string') return;
   if (msg.probe === 'eld-reset') {
     histogram.reset();
+    eluFrom = performance.eventLoopUtilization();
     process.send({ probe: msg.probe, id: msg.id });
   } else if (msg.probe === 'eld') {
     process.send({
@@ -23,6 +26,7 @@ process.on('message', (msg) => {
       p50: ms(histogram.percentile(50)),
       p99: ms(histogram.percentile(99)),
       max: ms(histogram.max),
+      utilization: Math.round(performance.eventLoopUtilization(eluFrom).utilization * 1000) / 1000,
     });
   } else if (msg.probe === 'memory') {
     // Where the resident memory is: the V8 heap (live objects after a full GC, when the gateway

@@ -96,7 +96,8 @@ async function freePort(): Promise<number> {
 /** The gateway child's probe (scripts/capacity/gateway-probe.mjs), over IPC. */
 export interface Probe {
   resetEventLoopDelay(): Promise<void>;
-  eventLoopDelay(): Promise<{ p50: number; p99: number; max: number }>;
+  /** Since the last reset: the delay's percentiles (ms) and the loop's busy share (0 to 1). */
+  eventLoopDelay(): Promise<{ p50: number; p99: number; max: number; utilization: number }>;
   activeHandles(): Promise<Record<string, number>>;
   memory(): Promise<GatewayMemory>;
   /** Writes a heap snapshot of the gateway to `path`; resolves with the file written. */
