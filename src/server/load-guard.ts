@@ -1,8 +1,8 @@
 /**
  * Whether the event loop has room for another session. Past its capacity a gateway does not fail:
- * every open session's turns get later together (`npm run bench:capacity` on two cores: p99 +158 ms
- * at 200 sessions, about 4 s at 300, with no errors). Refusing the next session keeps the open
- * ones on time, and `/readyz` tells a load balancer to send it elsewhere.
+ * every open session's turns get later together, seconds late with no error at all (Capacity in
+ * the README). Refusing the next session keeps the open ones on time, and `/readyz` tells a load
+ * balancer to send it elsewhere.
  *
  * The measure is event-loop utilization (the share of wall time the loop spent running rather
  * than waiting for I/O) over the last few seconds: it reads the gateway's own saturation whatever
