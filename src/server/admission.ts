@@ -110,7 +110,7 @@ export class SessionAdmission {
       status,
       sessions: this.total,
       maxSessions: this.maxSessions,
-      eventLoopUtilization: Math.round(this.load.utilization * 1000) / 1000,
+      eventLoopUtilization: this.load.utilization,
     };
   }
 }

@@ -19,9 +19,12 @@ export interface LoopTimes {
 /** How the guard reads the event loop; tests pass their own. */
 export type LoopSampler = () => LoopTimes;
 
-/** Utilization is judged over about this much recent time. */
+/**
+ * Utilization is judged from the newest sample at least this old: over 5 to 6 s, since samples
+ * come once a second (later when the loop is saturated, which the age rule absorbs).
+ */
 export const LOAD_WINDOW_MS = 5_000;
-/** Samples are kept this often; the window slides by this much. */
+/** Samples are kept this often. */
 const SAMPLE_EVERY_MS = 1_000;
 /** Less time than this since the first sample says nothing yet (a burst of connections is not load). */
 const MIN_SPAN_MS = 1_000;
@@ -57,20 +60,27 @@ export class EventLoopLoad {
     this.timer = null;
   }
 
-  /** Keeps a sample, forgetting those older than the window. Called by the timer; tests call it. */
+  /**
+   * Keeps a sample and forgets those the window no longer needs, by age in the loop's own time
+   * (busy plus idle is the wall time it ran). Called by the timer; tests call it.
+   */
   keep(): void {
-    this.samples.push(this.sample());
-    while (this.samples.length > LOAD_WINDOW_MS / SAMPLE_EVERY_MS + 1) this.samples.shift();
+    const now = this.sample();
+    this.samples.push(now);
+    const end = now.active + now.idle;
+    while (this.samples.length > 1 && end - elapsed(this.samples[1]!) >= LOAD_WINDOW_MS) this.samples.shift();
   }
 
-  /** Utilization from the oldest kept sample to now, 0 to 1; 0 before `start` and while the span is too short to tell. */
+  /**
+   * Utilization from the oldest kept sample to now, 0 to 1 in steps of 0.001; 0 before `start`
+   * and while the span is too short to tell.
+   */
   get utilization(): number {
     const from = this.samples[0];
     if (!from) return 0;
     const now = this.sample();
-    const active = now.active - from.active;
-    const span = active + (now.idle - from.idle);
-    return span < MIN_SPAN_MS ? 0 : active / span;
+    const span = elapsed(now) - elapsed(from);
+    return span < MIN_SPAN_MS ? 0 : Math.round(((now.active - from.active) / span) * 1000) / 1000;
   }
 
   /** At or over the threshold: new sessions wait for another server. */
@@ -78,3 +88,6 @@ export class EventLoopLoad {
     return this.threshold > 0 && this.utilization >= this.threshold;
   }
 }
+
+/** The loop's running time up to a sample. */
+const elapsed = (t: LoopTimes): number => t.active + t.idle;
