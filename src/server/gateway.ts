@@ -34,7 +34,7 @@ import { handleOpsRequest } from './ops-endpoints.js';
 import { logContent } from './content-log.js';
 import { TickCork, corkFlushBytesFor } from './tick-cork.js';
 
-/** Close code for a session refused at a cap: try again later (RFC 6455 registry). */
+/** Close code for a session refused at a cap or by the load guard: try again later (RFC 6455 registry). */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 /** `Retry-After` of a refusal while draining: a load balancer has moved on by then. */
 const DRAIN_RETRY_AFTER_S = 5;
@@ -219,7 +219,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   });
 
-  /** Over a cap: the upgrade succeeds so the client can read why, then the socket closes. */
+  /**
+   * Over a cap, or refused by the load guard: the upgrade succeeds so the client can read why
+   * (browsers cannot read a refused upgrade's status), then the socket closes. Under load this
+   * costs an upgrade more than a 503 would; a load balancer that reads `/readyz` sends none.
+   */
   function refuseSession(ws: WebSocket, refusal: Extract<Admission, { ok: false }>): void {
     metrics.sessionRefused(refusal.reason);
     log.info('session refused', { reason: refusal.reason });

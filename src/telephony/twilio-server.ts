@@ -57,7 +57,7 @@ export interface TwilioEndpointsOptions {
   onCallEnded?(sessionId: string): void;
 }
 
-/** A call the webhook answered but refused (session cap or drain): Twilio plays a busy signal. */
+/** A call the webhook answered but refused (a session cap, the load guard, a drain): Twilio plays a busy signal. */
 const BUSY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Reject reason="busy"/></Response>';
 
 /** The Twilio endpoints of one gateway. */
@@ -196,7 +196,7 @@ export class TwilioEndpoints {
     call.start();
   }
 
-  /** A call holding a session slot, or null when the gateway is full or draining. */
+  /** A call holding a session slot, or null when the gateway is full, overloaded or draining. */
   private newCall(callSid: string, caller: string, language: string): TwilioCall | null {
     const slot = this.o.admit(callSid);
     if (!slot.ok) {
