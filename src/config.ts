@@ -160,7 +160,8 @@ const EnvSchema = z.object({
   DEFAULT_MODEL: z.string().min(1).default('gpt-realtime'),
   SPECULATIVE_TURN_START: z.enum(['true', 'false']).default('true'),
   VAD_HOST: z.enum(['process', 'caller']).default('process'),
-  VAD_BATCH_WAIT_MS: int(0).default(DEFAULT_MAX_BATCH_WAIT_MS),
+  // A window is 32 ms: waiting longer than a few windows only delays every turn's end.
+  VAD_BATCH_WAIT_MS: int(0).max(100).default(DEFAULT_MAX_BATCH_WAIT_MS),
   DEFAULT_VOICE: z.string().min(1).default('alloy'),
   DEFAULT_INSTRUCTIONS: z.string().default(DEFAULT_INSTRUCTIONS),
   MAX_MESSAGE_BYTES: int(1024).default(DEFAULT_SESSION_LIMITS.maxMessageBytes),

@@ -85,7 +85,7 @@ describe('operations options', () => {
     expect(c.limits.idleTimeoutMs).toBe(0);
   });
 
-  it('reads the VAD host and batch wait, and refuses a negative wait', () => {
+  it('reads the VAD host and batch wait, and refuses a wait outside 0 to 100 ms', () => {
     expect(loadConfig({}).providers).toMatchObject({
       vadHost: 'process',
       vadBatchWaitMs: DEFAULT_MAX_BATCH_WAIT_MS,
@@ -93,6 +93,7 @@ describe('operations options', () => {
     const c = loadConfig({ VAD_HOST: 'caller', VAD_BATCH_WAIT_MS: '0' });
     expect(c.providers).toMatchObject({ vadHost: 'caller', vadBatchWaitMs: 0 });
     expect(() => loadConfig({ VAD_BATCH_WAIT_MS: '-1' })).toThrow(ConfigError);
+    expect(() => loadConfig({ VAD_BATCH_WAIT_MS: '2000' })).toThrow(ConfigError);
   });
 
   it('refuses a high-water mark at or above the hard outbound limit', () => {
