@@ -51,8 +51,9 @@ interface StepResult {
   turns: number;
   latencyMs: Summary;
   addedP99Ms: number | null;
-  /** The delay's percentiles, and the loop's busy share over the step (the load guard's measure). */
-  eventLoopDelayMs: { p50: number; p99: number; max: number; utilization: number };
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** The event loop's busy share over the step, 0 to 1 (the load guard's measure). */
+  eventLoopUtilization: number;
   gatewayCpuMsPerSessionS: number;
   cpu: CpuSplit;
   gatewayRssMiB: number;
@@ -112,7 +113,7 @@ const header =
   '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | event loop busy | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
 const row = (s: StepResult) =>
   `| ${s.sessions} | ${s.turns} | ${cell(s.latencyMs.p50)} | ${cell(s.latencyMs.p99)} | ${cell(s.addedP99Ms)} | ` +
-  `${cell(s.eventLoopDelayMs.p99)} | ${s.eventLoopDelayMs.utilization.toFixed(2)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
+  `${cell(s.eventLoopDelayMs.p99)} | ${s.eventLoopUtilization.toFixed(2)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
   `${s.cpu.gatewayCores.toFixed(2)} / ${s.cpu.emulatorsCores.toFixed(2)} / ${s.cpu.loadCores.toFixed(2)} | ` +
   `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ${s.errors}${s.refused ? ` (${s.refused} refused)` : ''} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
 console.log(header);
@@ -153,7 +154,8 @@ try {
       turns: latencies.length,
       latencyMs: latency,
       addedP99Ms: latency.p99 !== null && base !== null ? Math.round((latency.p99 - base) * 10) / 10 : null,
-      eventLoopDelayMs: eld,
+      eventLoopDelayMs: { p50: eld.p50, p99: eld.p99, max: eld.max },
+      eventLoopUtilization: eld.utilization,
       gatewayCpuMsPerSessionS:
         Math.round(((b.gatewayMs - a.gatewayMs) / (active * ((b.at - a.at) / 1000))) * 100) / 100,
       cpu: cpuSplit(a, b),

@@ -210,7 +210,6 @@ export class LoadGenerator {
           ) {
             // Refused at admission: the gateway closes with 1013 next.
             clearTimeout(timer);
-            s.closing = true;
             this.problems.push({ at: performance.now(), kind: 'refused', detail: `session ${s.index}` });
             reject(new RefusedError());
           } else if (e.type === 'session.created') ws.send(JSON.stringify(this.sessionUpdate()));
