@@ -13,6 +13,7 @@
  * (scripts/heap-diff.ts); each one pauses the gateway and leaves V8 holding more pages, so RSS
  * after the first is not comparable. Writes reports/soak.json.
  */
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Args, cpuSplit, loadAverage, machine, sleep, startStack, writeReport } from './capacity/harness.js';
 import { formatLabel, latenciesIn } from './capacity/load.js';
@@ -31,6 +32,7 @@ const JSON_FILE = args.string('--json', 'reports/soak.json');
 const RETAINED_AUDIO_BYTES = args.number('--retained-audio-bytes', 262_144);
 /** Where heap snapshots go ('' for none). */
 const SNAPSHOT_DIR = args.string('--heap-snapshots', '');
+if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
 /** RSS sampling interval. */
 const SAMPLE_MS = 10_000;
 /** RSS is compared from here on: the first minute holds start-up and warm-up growth. */

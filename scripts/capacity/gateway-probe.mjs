@@ -54,7 +54,12 @@ process.on('message', (msg) => {
     });
   } else if (msg.probe === 'snapshot' && typeof msg.path === 'string') {
     // A heap snapshot pauses the gateway for seconds and leaves V8 with more pages: taken on request only.
-    process.send({ probe: msg.probe, id: msg.id, file: v8.writeHeapSnapshot(msg.path) });
+    try {
+      process.send({ probe: msg.probe, id: msg.id, file: v8.writeHeapSnapshot(msg.path) });
+    } catch (err) {
+      // Said rather than left to the benchmark's timeout.
+      process.send({ probe: msg.probe, id: msg.id, error: String(err) });
+    }
   } else if (msg.probe === 'handles') {
     const byType = {};
     for (const t of process.getActiveResourcesInfo()) byType[t] = (byType[t] ?? 0) + 1;

@@ -193,7 +193,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Child & { url:
       activeHandles: async () => (await ask<{ byType: Record<string, number> }>('handles')).byType,
       memory: () => ask<GatewayMemory>('memory'),
       // Serializing a few hundred MiB of heap on a busy machine takes tens of seconds.
-      heapSnapshot: async (path) => (await ask<{ file: string }>('snapshot', { path }, 120_000)).file,
+      heapSnapshot: async (path) => {
+        const r = await ask<{ file?: string; error?: string }>('snapshot', { path }, 120_000);
+        if (r.error !== undefined || r.file === undefined)
+          throw new Error(`heap snapshot failed: ${r.error}`);
+        return r.file;
+      },
     },
   };
 }
