@@ -141,7 +141,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Child & { url:
     CARTESIA_BASE_URL: urls.cartesia,
     CARTESIA_VOICE: BENCH_VOICE_ID,
     // The benchmarks find where latency degrades, so the load guard that would refuse sessions
-    // there is off unless a run sets it (`--gateway-env MAX_EVENT_LOOP_UTILIZATION=0.9`).
+    // there is off unless a run sets it (`--gateway-env MAX_EVENT_LOOP_UTILIZATION=0.8`).
     MAX_EVENT_LOOP_UTILIZATION: '0',
     ...opts.env,
   };

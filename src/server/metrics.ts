@@ -55,7 +55,6 @@ export class GatewayMetrics implements ProviderMetrics {
   private readonly backpressure: Counter<'action'>;
   /** What the load gauge reads; none until the gateway watches its load. */
   private load: LoadSignal | null = null;
-  /** When each session last sent `speech_started` (`performance.now()`); cleared on `forget`. */
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
