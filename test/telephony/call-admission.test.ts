@@ -1,4 +1,4 @@
-/** Calls take session slots: over the cap or while draining, Twilio is told the line is busy. */
+/** Calls take session slots: over the cap, under the load guard or while draining, Twilio is told the line is busy. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TwilioPeer } from '../../src/emulators/twilio/peer.js';
 import { startGateway } from '../helpers/gateway.js';
@@ -42,6 +42,22 @@ describe('call admission', () => {
     expect(metrics).toMatch(/realtime_gateway_sessions_active\{transport="twilio"\} 1/);
     expect(metrics).toMatch(/realtime_gateway_sessions_refused_total\{reason="max_sessions"\} 1/);
     client.ws.close();
+  });
+
+  it('answers busy while the load guard refuses, and connects calls again once the loop is not saturated', async () => {
+    const loop = { active: 0, idle: 0 };
+    gw = await startGateway({
+      env: { TWILIO_AUTH_TOKEN: AUTH_TOKEN, MAX_EVENT_LOOP_UTILIZATION: '0.8' },
+      loadSampler: () => ({ ...loop }),
+    });
+    loop.active += 3_000;
+    expect(await ring(gw, 'CA4')).toBe(BUSY);
+    expect(gw.gateway.callCount).toBe(0);
+    const metrics = await gw.gateway.metrics.registry.metrics();
+    expect(metrics).toMatch(/realtime_gateway_sessions_refused_total\{reason="overloaded"\} 1/);
+    loop.idle += 30_000;
+    expect(await ring(gw, 'CA5')).toContain('<Connect><Stream');
+    expect(gw.gateway.callCount).toBe(1);
   });
 
   it('while draining: lets a call finish what it is saying, ends it, and answers new calls busy', async () => {
