@@ -14,9 +14,13 @@ import type * as Ort from 'onnxruntime-node';
 export const WINDOW_SAMPLES: Readonly<Record<number, number>> = { 8000: 256, 16000: 512 };
 /** Samples of the previous window prepended to each window (Silero v5 reference code). */
 export const CONTEXT_SAMPLES: Readonly<Record<number, number>> = { 8000: 32, 16000: 64 };
-/** Floats of recurrent state per stream: shape [2, 1, 128]. */
-export const STATE_FLOATS = 2 * 128;
 const STATE_WIDTH = 128;
+
+/** What a model host keeps of one stream between runs: its context and recurrent state ([2, 1, 128]). */
+export interface StreamMemory {
+  context: Float32Array;
+  state: Float32Array;
+}
 
 /** Options of the model session. */
 export interface SileroModelOptions {
@@ -129,7 +133,7 @@ export async function loadSileroModel(options: SileroModelOptions = {}): Promise
   };
 
   // Each stream's context and state, by stream id (runSteps keeps them).
-  const memory = new Map<number, { context: Float32Array; state: Float32Array }>();
+  const memory = new Map<number, StreamMemory>();
   return {
     async run(sampleRate, streams, counts, audio, forget) {
       const { w, c } = runShape(sampleRate, streams, counts, audio);
@@ -172,7 +176,7 @@ export async function runSteps(
   ) => Promise<{ p: Float32Array; s: Float32Array }>,
   w: number,
   c: number,
-  memory: Map<number, { context: Float32Array; state: Float32Array }>,
+  memory: Map<number, StreamMemory>,
   streams: readonly number[],
   counts: readonly number[],
   audio: Int16Array,
@@ -181,7 +185,7 @@ export async function runSteps(
   const width = 128;
   for (const id of forget) memory.delete(id);
   const n = streams.length;
-  const mems: { context: Float32Array; state: Float32Array }[] = [];
+  const mems: StreamMemory[] = [];
   // Stream i's windows are windows firstWindow[i] on in `audio`, and so are its probabilities.
   const firstWindow: number[] = [];
   let steps = 0;
