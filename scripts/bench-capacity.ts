@@ -1,7 +1,5 @@
 /**
- * Capacity of one gateway process: `npm run bench:capacity -- [--steps 10,50,100,200,300,400]
- * [--step-seconds 60] [--format pcmu|pcm] [--all-steps] [--no-build] [--cpu-prof] [--gateway-env K=V,...]
- * [--gateway-node-flags 'flag=v ...']`.
+ * Capacity of one gateway process (flags: USAGE below, or `--help`).
  *
  * Three processes: the provider emulators (default latency profile) and the built gateway in cloud
  * mode pointed at them, each a child of this one, which runs the load: N sessions streaming real
@@ -21,6 +19,11 @@ import { cell, percentile, summarize } from './capacity/stats.js';
 import type { Summary } from './capacity/stats.js';
 import { renderCapacityChart } from './capacity/svg-chart.js';
 
+const USAGE = `usage: npm run bench:capacity -- [--steps 10,50,100,200,300,400] [--step-seconds 60]
+  [--settle-seconds 8] [--ramp-per-second 25] [--format pcmu|pcm] [--all-steps] [--no-build]
+  [--cpu-prof] [--gateway-env K=V,...] [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE]
+  [--log-level warn] [--json reports/capacity.json] [--svg reports/capacity.svg]`;
+
 const args = new Args();
 const STEPS = args
   .string('--steps', '10,50,100,200,300,400')
@@ -38,6 +41,19 @@ const RAMP_PER_SECOND = args.number('--ramp-per-second', 25);
 /** After a ramp, one turn period so every new session has had a turn before measuring. */
 const SETTLE_SECONDS = args.number('--settle-seconds', 8);
 const TURN_PERIOD_MS: [number, number] = [5_000, 6_000];
+const stackOptions = {
+  format: FORMAT,
+  build: !args.has('--no-build'),
+  logLevel: args.string('--log-level', 'warn'),
+  nodeFlags: [
+    ...(args.has('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=reports/cpu-prof'] : []),
+    ...args.nodeFlags('--gateway-node-flags'),
+  ],
+  gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
+  turnPeriodMs: TURN_PERIOD_MS,
+  gatewayEnv: args.env('--gateway-env'),
+};
+args.finish(USAGE);
 
 /** The issue's targets. */
 const TARGET_MIN_SESSIONS = 300;
@@ -92,18 +108,7 @@ console.log(
   `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}; load average ${loadAverage().join(' ')}`,
 );
 
-const stack = await startStack({
-  format: FORMAT,
-  build: !args.has('--no-build'),
-  logLevel: args.string('--log-level', 'warn'),
-  nodeFlags: [
-    ...(args.has('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=reports/cpu-prof'] : []),
-    ...args.nodeFlags('--gateway-node-flags'),
-  ],
-  gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
-  turnPeriodMs: TURN_PERIOD_MS,
-  gatewayEnv: args.env('--gateway-env'),
-});
+const stack = await startStack(stackOptions);
 const idleRss = stack.gatewayRssBytes();
 console.log(
   `gateway pid ${stack.gateway.pid}, idle RSS ${mib(idleRss)} MiB; emulators pid ${stack.emulators.pid}\n`,

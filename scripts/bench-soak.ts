@@ -1,7 +1,5 @@
 /**
- * Soak of one gateway process: `npm run bench:soak -- [--sessions 100] [--minutes 10]
- * [--format pcmu|pcm] [--no-build] [--gc-each-minute] [--gateway-node-flags 'flag=v ...'] [--gateway-env K=V,...]
- * [--heap-snapshots DIR]`.
+ * Soak of one gateway process (flags: USAGE below, or `--help`).
  *
  * The same three processes and load as bench:capacity (scripts/capacity/), at a fixed number of
  * sessions for a long time. Samples the gateway's RSS every 10 s and compares the end with the
@@ -19,6 +17,10 @@ import { Args, cpuSplit, loadAverage, machine, sleep, startStack, writeReport } 
 import { formatLabel, latenciesIn } from './capacity/load.js';
 import { relativeChange, summarize } from './capacity/stats.js';
 
+const USAGE = `usage: npm run bench:soak -- [--sessions 100] [--minutes 10] [--format pcmu|pcm] [--no-build]
+  [--gc-each-minute] [--retained-audio-bytes 262144] [--heap-snapshots DIR] [--gateway-env K=V,...]
+  [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE] [--log-level warn] [--json reports/soak.json]`;
+
 const args = new Args();
 const SESSIONS = args.number('--sessions', 100);
 const MINUTES = args.number('--minutes', 10);
@@ -32,7 +34,6 @@ const JSON_FILE = args.string('--json', 'reports/soak.json');
 const RETAINED_AUDIO_BYTES = args.number('--retained-audio-bytes', 262_144);
 /** Where heap snapshots go ('' for none). */
 const SNAPSHOT_DIR = args.string('--heap-snapshots', '');
-if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
 /** RSS sampling interval. */
 const SAMPLE_MS = 10_000;
 /** RSS is compared from here on: the first minute holds start-up and warm-up growth. */
@@ -43,18 +44,7 @@ const TARGET_RSS_DRIFT = 0.1;
 const QUIET_AFTER_CLOSE_MS = 15_000;
 const RAMP_PER_SECOND = 25;
 const TURN_PERIOD_MS: [number, number] = [5_000, 6_000];
-
-const MiB = 2 ** 20;
-const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
-
-const m = machine();
-console.log(
-  `Soak: ${SESSIONS} sessions for ${MINUTES} min, ${formatLabel(FORMAT)}, a turn every 5-6 s; ` +
-    `gateway (dist, cloud mode, MAX_RETAINED_AUDIO_BYTES=${RETAINED_AUDIO_BYTES}) and emulators as child processes`,
-);
-console.log(`${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}; load average ${loadAverage().join(' ')}`);
-
-const stack = await startStack({
+const stackOptions = {
   format: FORMAT,
   build: !args.has('--no-build'),
   logLevel: args.string('--log-level', 'warn'),
@@ -68,7 +58,21 @@ const stack = await startStack({
   gatewayEnv: { MAX_RETAINED_AUDIO_BYTES: String(RETAINED_AUDIO_BYTES), ...args.env('--gateway-env') },
   gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
   turnPeriodMs: TURN_PERIOD_MS,
-});
+};
+args.finish(USAGE);
+if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
+
+const MiB = 2 ** 20;
+const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
+
+const m = machine();
+console.log(
+  `Soak: ${SESSIONS} sessions for ${MINUTES} min, ${formatLabel(FORMAT)}, a turn every 5-6 s; ` +
+    `gateway (dist, cloud mode, MAX_RETAINED_AUDIO_BYTES=${RETAINED_AUDIO_BYTES}) and emulators as child processes`,
+);
+console.log(`${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}; load average ${loadAverage().join(' ')}`);
+
+const stack = await startStack(stackOptions);
 const started = new Date();
 const samples: { atS: number; gatewayRssMiB: number; sessions: number }[] = [];
 const minutes: object[] = [];

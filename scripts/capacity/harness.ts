@@ -107,13 +107,17 @@ export function machine() {
 /** Command-line flags: `--name value` pairs and bare `--flag`s. */
 export class Args {
   private readonly argv: string[];
+  /** Every flag the script has asked about: anything else on the command line is a mistake. */
+  private readonly known = new Set<string>(['--help']);
   constructor(argv: string[] = process.argv.slice(2)) {
     this.argv = argv;
   }
   has(name: string): boolean {
+    this.known.add(name);
     return this.argv.includes(name);
   }
   string(name: string, fallback: string): string {
+    this.known.add(name);
     const at = this.argv.indexOf(name);
     if (at < 0) return fallback;
     const v = this.argv[at + 1];
@@ -140,6 +144,25 @@ export class Args {
       .split(' ')
       .filter(Boolean)
       .map((f) => `--${f}`);
+  }
+  /**
+   * Call once every flag has been read, before the run starts: `--help` prints `usage` and exits,
+   * and a flag the script does not know stops it, since a benchmark that ignored a misspelt flag
+   * would run for minutes with the wrong settings.
+   */
+  finish(usage: string): void {
+    if (this.argv.includes('--help')) {
+      process.stdout.write(`${usage}\n`);
+      process.exit(0);
+    }
+    const unknown = this.unknown();
+    if (unknown.length === 0) return;
+    process.stderr.write(`unknown flag ${unknown.join(', ')}\n${usage}\n`);
+    process.exit(2);
+  }
+  /** The flags given that the script has not asked about. */
+  unknown(): string[] {
+    return this.argv.filter((a) => a.startsWith('--') && !this.known.has(a));
   }
   format(): WireFormat {
     const f = this.string('--format', 'pcmu');

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { Args } from '../../scripts/capacity/harness.js';
 import { cpuMsOf, parseCpuMs, parseRssBytes, treeOf } from '../../scripts/capacity/procfs.js';
 import { percentile, relativeChange, summarize } from '../../scripts/capacity/stats.js';
 import { niceStep, renderCapacityChart } from '../../scripts/capacity/svg-chart.js';
@@ -23,6 +24,27 @@ describe('capacity stats', () => {
     expect(summarize(xs)).toEqual({ n: 101, p50: 50, p99: 99, max: 100 });
     expect(relativeChange(200, 210)).toBeCloseTo(0.05);
     expect(relativeChange(0, 10)).toBeNull();
+  });
+});
+
+describe('benchmark flags', () => {
+  it('reads values and bare flags, and names the flags the script never asked about', () => {
+    const args = new Args([
+      '--steps',
+      '10,50',
+      '--no-build',
+      '--step-secs',
+      '30',
+      '--gateway-env',
+      'A=1,B=x=y',
+    ]);
+    expect(args.string('--steps', '')).toBe('10,50');
+    expect(args.has('--no-build')).toBe(true);
+    expect(args.number('--step-seconds', 60)).toBe(60);
+    expect(args.env('--gateway-env')).toEqual({ A: '1', B: 'x=y' });
+    // A misspelt flag would otherwise leave a long run on its default.
+    expect(args.unknown()).toEqual(['--step-secs']);
+    expect(() => new Args(['--steps', '--no-build']).string('--steps', '')).toThrow('--steps needs a value');
   });
 });
 
