@@ -18,7 +18,7 @@ import { formatLabel, latenciesIn } from './capacity/load.js';
 import { relativeChange, summarize } from './capacity/stats.js';
 
 const USAGE = `usage: npm run bench:soak -- [--sessions 100] [--minutes 10] [--format pcmu|pcm] [--no-build]
-  [--gc-each-minute] [--retained-audio-bytes 262144] [--heap-snapshots DIR] [--gateway-env K=V,...]
+  [--call-minutes 0] [--gc-each-minute] [--retained-audio-bytes 262144] [--heap-snapshots DIR] [--gateway-env K=V,...]
   [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE] [--log-level warn] [--json reports/soak.json]`;
 
 const args = new Args();
@@ -32,6 +32,13 @@ const JSON_FILE = args.string('--json', 'reports/soak.json');
  * filling (the default 16 MiB takes half an hour of turns to fill). `--retained-audio-bytes` to change.
  */
 const RETAINED_AUDIO_BYTES = args.number('--retained-audio-bytes', 262_144);
+/**
+ * Mean call length: each session hangs up between turns after 0.5 to 1.5 times this and a new one
+ * takes its place, so the run also opens and closes sessions under load. 0: every session lasts
+ * the whole run, and its conversation grows all the while.
+ */
+const CALL_MINUTES = Number(args.string('--call-minutes', '0'));
+if (!(CALL_MINUTES >= 0)) throw new Error('--call-minutes needs a number of minutes (0: calls never end)');
 /** Where heap snapshots go ('' for none). */
 const SNAPSHOT_DIR = args.string('--heap-snapshots', '');
 /** RSS sampling interval. */
@@ -58,6 +65,7 @@ const stackOptions = {
   gatewayEnv: { MAX_RETAINED_AUDIO_BYTES: String(RETAINED_AUDIO_BYTES), ...args.env('--gateway-env') },
   gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
   turnPeriodMs: TURN_PERIOD_MS,
+  callMs: CALL_MINUTES * 60_000,
 };
 args.finish(USAGE);
 if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
@@ -67,7 +75,8 @@ const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
 
 const m = machine();
 console.log(
-  `Soak: ${SESSIONS} sessions for ${MINUTES} min, ${formatLabel(FORMAT)}, a turn every 5-6 s; ` +
+  `Soak: ${SESSIONS} sessions for ${MINUTES} min, ${formatLabel(FORMAT)}, a turn every 5-6 s, ` +
+    `${CALL_MINUTES > 0 ? `calls of ${CALL_MINUTES} min on average (then a new session)` : 'sessions lasting the whole run'}; ` +
     `gateway (dist, cloud mode, MAX_RETAINED_AUDIO_BYTES=${RETAINED_AUDIO_BYTES}) and emulators as child processes`,
 );
 console.log(`${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}; load average ${loadAverage().join(' ')}`);
@@ -156,7 +165,8 @@ const rssMax = Math.max(...samples.map((s) => s.gatewayRssMiB));
 console.log('\n== soak ==');
 console.log(
   `turns ${all.n}, end of speech -> first audio p50 ${all.p50} p99 ${all.p99} max ${all.max} ms; ` +
-    `errors ${stack.load.problems.length}, responses cancelled ${stack.load.cancelled}`,
+    `errors ${stack.load.problems.length}, responses cancelled ${stack.load.cancelled}, ` +
+    `calls ended and replaced ${stack.load.callsEnded}`,
 );
 for (const p of stack.load.problems.slice(0, 5)) console.log(`  ${p.kind}: ${p.detail}`);
 console.log(
@@ -176,6 +186,7 @@ writeReport(JSON_FILE, {
   machine: m,
   options: {
     sessions: SESSIONS,
+    callMinutes: CALL_MINUTES,
     minutes: MINUTES,
     format: formatLabel(FORMAT),
     turnPeriodMs: TURN_PERIOD_MS,
@@ -188,6 +199,7 @@ writeReport(JSON_FILE, {
   errors: stack.load.problems.length,
   errorSamples: stack.load.problems.slice(0, 20),
   cancelledResponses: stack.load.cancelled,
+  callsEnded: stack.load.callsEnded,
   rss: {
     idleMiB: rssIdleMiB,
     referenceAtS: reference?.atS,

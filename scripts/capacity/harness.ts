@@ -22,6 +22,8 @@ export interface StackOptions {
   /** More gateway settings (environment variables). */
   gatewayEnv?: Record<string, string>;
   turnPeriodMs: [number, number];
+  /** Mean call length in ms: sessions hang up and are replaced (LoadOptions.callMs); none: they last. */
+  callMs?: number;
 }
 
 /** CPU time of the three processes at one moment. */
@@ -56,7 +58,12 @@ export async function startStack(opts: StackOptions) {
     await emulators.stop();
     throw err;
   }
-  const load = new LoadGenerator({ url: gateway.url, format: opts.format, turnPeriodMs: opts.turnPeriodMs });
+  const load = new LoadGenerator({
+    url: gateway.url,
+    format: opts.format,
+    turnPeriodMs: opts.turnPeriodMs,
+    callMs: opts.callMs,
+  });
   const cpu = (): CpuSnapshot => ({
     at: performance.now(),
     gatewayMs: cpuMsOf(gateway.pid),

@@ -116,6 +116,12 @@ export interface LoadOptions {
   format: WireFormat;
   /** A turn starts every this many ms, drawn uniformly per turn. */
   turnPeriodMs: [number, number];
+  /**
+   * Mean length of a call in ms; 0 or none: a session lasts the whole run. A call hangs up between
+   * turns once its length (drawn from 0.5 to 1.5 times the mean) has passed, and a new session
+   * takes its place, as calls come and go on a phone line.
+   */
+  callMs?: number;
 }
 
 /** The gateway refused the session (`session_limit_reached`). */
@@ -127,6 +133,8 @@ class Session {
   closing = false;
   /** performance.now() of append 0; each session has its own phase. */
   t0 = 0;
+  /** When the call hangs up (performance.now()); Infinity: never. */
+  hangUpAt = Infinity;
   next = 0;
   utterance: { p: Prepared; at: number } | null = null;
   nextTurnAppend = 0;
@@ -149,6 +157,9 @@ export class LoadGenerator {
   readonly problems: Problem[] = [];
   /** Responses cancelled by the next utterance (a barge-in: the answer was still running). */
   cancelled = 0;
+  /** Calls that hung up and were replaced by a new session (`callMs`). */
+  callsEnded = 0;
+  private nextIndex = 0;
   /** How late each ticker run found its most overdue append (ms), since the last reset. */
   lateness: number[] = [];
 
@@ -168,7 +179,7 @@ export class LoadGenerator {
     this.ticker ??= setInterval(() => this.tick(), TICK_MS);
     const opening: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
-      const s = new Session(this.sessions.length);
+      const s = new Session(this.nextIndex++);
       this.sessions.push(s);
       opening.push(this.openSession(s));
       await sleep(1000 / perSecond);
@@ -237,6 +248,7 @@ export class LoadGenerator {
       // A random phase of the 20 ms clock and a random first turn: sessions spread evenly.
       s.t0 = performance.now() + Math.random() * CHUNK_MS;
       s.nextTurnAppend = Math.floor((Math.random() * period[1]) / CHUNK_MS);
+      if (this.opts.callMs) s.hangUpAt = s.t0 + this.opts.callMs * (0.5 + Math.random());
       s.ready = true;
     } catch (err) {
       s.closing = true;
@@ -317,8 +329,13 @@ export class LoadGenerator {
   private tick(): void {
     const now = performance.now();
     let worst = 0;
-    for (const s of this.sessions) {
+    for (const [slot, s] of this.sessions.entries()) {
       if (!s.ready || s.closing) continue;
+      // Between turns, with the last answer done: the caller hangs up and the next call comes in.
+      if (now >= s.hangUpAt && !s.utterance && s.open.length === 0) {
+        this.hangUp(slot, s);
+        continue;
+      }
       while (s.t0 + s.next * CHUNK_MS <= now) {
         worst = Math.max(worst, now - (s.t0 + s.next * CHUNK_MS));
         this.sendAppend(s);
@@ -330,6 +347,15 @@ export class LoadGenerator {
       this.lastTimeoutSweep = now;
       for (const s of this.sessions) this.sweepTimeouts(s, now);
     }
+  }
+
+  private hangUp(slot: number, s: Session): void {
+    s.closing = true;
+    s.ws?.close(1000, 'call ended');
+    this.callsEnded++;
+    const next = new Session(this.nextIndex++);
+    this.sessions[slot] = next;
+    void this.openSession(next);
   }
 
   private sendAppend(s: Session): void {
