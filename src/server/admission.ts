@@ -19,15 +19,18 @@ export interface Readiness {
   maxSessions: number;
   /** Event-loop utilization over the last seconds (load-guard.ts). */
   eventLoopUtilization: number;
+  /** That reading scaled to the sessions open now, which the guard compares with its threshold. */
+  projectedEventLoopUtilization: number;
 }
 
 /** What admission reads of the process's load. */
 export interface LoadSignal {
   readonly overloaded: boolean;
   readonly utilization: number;
+  readonly projected: number;
 }
 
-const NO_LOAD: LoadSignal = { overloaded: false, utilization: 0 };
+const NO_LOAD: LoadSignal = { overloaded: false, utilization: 0, projected: 0 };
 
 /** Session caps and the draining switch. */
 export class SessionAdmission {
@@ -42,6 +45,11 @@ export class SessionAdmission {
     /** Refuses new sessions while the event loop is saturated. */
     private readonly load: LoadSignal = NO_LOAD,
   ) {}
+
+  /** Sessions holding a slot. */
+  get sessions(): number {
+    return this.total;
+  }
 
   /** Whether new sessions are refused for shutdown. */
   get draining(): boolean {
@@ -111,6 +119,7 @@ export class SessionAdmission {
       sessions: this.total,
       maxSessions: this.maxSessions,
       eventLoopUtilization: this.load.utilization,
+      projectedEventLoopUtilization: this.load.projected,
     };
   }
 }

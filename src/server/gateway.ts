@@ -83,7 +83,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const keys = new KeyChecker(config.apiKeys);
   const sessions = new Map<WebSocket, RealtimeSession>();
   const metrics = deps.metrics ?? new GatewayMetrics();
-  const load = new EventLoopLoad(config.maxEventLoopUtilization, deps.loadSampler);
+  // The guard counts the sessions admission holds (Realtime and phone), to project a ramp's load.
+  const load = new EventLoopLoad(
+    config.maxEventLoopUtilization,
+    deps.loadSampler,
+    (): number => admission.sessions,
+  );
   metrics.watchLoad(load);
   const admission = new SessionAdmission(config.maxSessions, config.maxSessionsPerKey, load);
   const wss = new WebSocketServer({

@@ -33,6 +33,7 @@ export function handleOpsRequest(
       sessions: r.sessions,
       maxSessions: r.maxSessions,
       eventLoopUtilization: r.eventLoopUtilization,
+      projectedEventLoopUtilization: r.projectedEventLoopUtilization,
     });
     return true;
   }

@@ -39,6 +39,7 @@ describe('session caps', () => {
       sessions: 1,
       maxSessions: 2,
       eventLoopUtilization: expect.any(Number),
+      projectedEventLoopUtilization: expect.any(Number),
     });
 
     // A second session for k1: the upgrade succeeds, one error is the only event, then 1013.
@@ -63,6 +64,7 @@ describe('session caps', () => {
       sessions: 2,
       maxSessions: 2,
       eventLoopUtilization: expect.any(Number),
+      projectedEventLoopUtilization: expect.any(Number),
     });
 
     // The process cap: another key is refused too.
@@ -108,7 +110,12 @@ describe('load guard', () => {
       sessions: 1,
       maxSessions: 500,
       eventLoopUtilization: 0.952,
+      // At least the reading: the open session came after the guard's first sample.
+      projectedEventLoopUtilization: expect.any(Number),
     });
+    expect(
+      (busy.json as { projectedEventLoopUtilization: number }).projectedEventLoopUtilization,
+    ).toBeGreaterThanOrEqual(0.952);
     const metrics = await httpGet(gw.port, '/metrics');
     expect(metrics.text).toContain('realtime_gateway_sessions_refused_total{reason="overloaded"} 1');
     expect(metrics.text).toContain('realtime_gateway_event_loop_utilization 0.952');

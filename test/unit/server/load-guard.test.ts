@@ -16,8 +16,12 @@ function fakeLoop() {
 
 const started: EventLoopLoad[] = [];
 /** A guard that samples from now on, stopped after the test. */
-function startedLoad(threshold: number, sampler?: () => { active: number; idle: number }): EventLoopLoad {
-  const load = new EventLoopLoad(threshold, sampler);
+function startedLoad(
+  threshold: number,
+  sampler?: () => { active: number; idle: number },
+  sessions?: () => number,
+): EventLoopLoad {
+  const load = new EventLoopLoad(threshold, sampler, sessions);
   load.start();
   started.push(load);
   return load;
@@ -82,6 +86,43 @@ describe('EventLoopLoad', () => {
     expect(() => new EventLoopLoad(1.5)).toThrow(RangeError);
     expect(() => new EventLoopLoad(-0.1)).toThrow(RangeError);
     expect(() => new EventLoopLoad(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('counts sessions admitted since the reading at the cost per session the window saw', () => {
+    const loop = fakeLoop();
+    let open = 100;
+    const load = startedLoad(0.8, loop.sampler, () => open);
+    // Five seconds at 100 sessions, 0.5 busy: under the threshold, and the projection is the reading.
+    for (let s = 0; s < 5; s++) {
+      loop.run(500, 500);
+      load.keep();
+    }
+    expect(load.utilization).toBeCloseTo(0.5);
+    expect(load.projected).toBeCloseTo(0.5);
+    expect(load.overloaded).toBe(false);
+    // A ramp: 60 more sessions before their load shows. 0.5 x 160 / 100 = 0.8.
+    open = 160;
+    expect(load.utilization).toBeCloseTo(0.5);
+    expect(load.projected).toBeCloseTo(0.8);
+    expect(load.overloaded).toBe(true);
+    // Sessions leaving do not lower the projection below the reading.
+    open = 20;
+    expect(load.projected).toBeCloseTo(0.5);
+    expect(load.overloaded).toBe(false);
+  });
+
+  it('does not project from a quiet loop: a burst of calls to an idle server is not an overload', () => {
+    const loop = fakeLoop();
+    let open = 1;
+    const load = startedLoad(0.8, loop.sampler, () => open);
+    for (let s = 0; s < 5; s++) {
+      loop.run(20, 980);
+      load.keep();
+    }
+    // 0.02 x 50 would read 1.0: the quiet loop's own work is not a cost per session.
+    open = 50;
+    expect(load.projected).toBeCloseTo(0.02);
+    expect(load.overloaded).toBe(false);
   });
 
   it('reads the real event loop by default', async () => {
