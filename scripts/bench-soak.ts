@@ -162,6 +162,10 @@ const grown = Object.entries(handlesAfter)
   .map(([type, n]) => `${type} ${handlesBefore[type] ?? 0} -> ${n}`);
 const all = summarize(latenciesIn(stack.load.turns, 0, Infinity));
 const rssMax = Math.max(...samples.map((s) => s.gatewayRssMiB));
+// Whether RSS still climbs at the end, whatever the warm-up did: the second half's samples, the
+// first of them against the highest.
+const secondHalf = samples.filter((s) => s.atS >= (MINUTES * 60) / 2).map((s) => s.gatewayRssMiB);
+const secondHalfRise = secondHalf.length > 1 ? relativeChange(secondHalf[0]!, Math.max(...secondHalf)) : null;
 console.log('\n== soak ==');
 console.log(
   `turns ${all.n}, end of speech -> first audio p50 ${all.p50} p99 ${all.p99} max ${all.max} ms; ` +
@@ -174,6 +178,10 @@ console.log(
     `(${last?.atS} s) ${last?.gatewayRssMiB} MiB, max ${rssMax} MiB: drift ${
       drift === null ? '–' : `${(drift * 100).toFixed(1)} %`
     } -> ${drift !== null && Math.abs(drift) <= TARGET_RSS_DRIFT ? 'flat within 10 %' : 'NOT flat within 10 %'}`,
+);
+console.log(
+  `gateway RSS over the second half: ${secondHalf.length ? `${Math.min(...secondHalf)} to ${Math.max(...secondHalf)} MiB` : '–'}` +
+    `, highest ${secondHalfRise === null ? '–' : `${(secondHalfRise * 100).toFixed(1)} %`} over its first sample`,
 );
 console.log(`handles before the sessions: ${JSON.stringify(handlesBefore)}`);
 console.log(`handles after they closed:   ${JSON.stringify(handlesAfter)}`);
@@ -208,6 +216,8 @@ writeReport(JSON_FILE, {
     maxMiB: rssMax,
     drift,
     flatWithin10Percent: drift !== null && Math.abs(drift) <= TARGET_RSS_DRIFT,
+    secondHalfMiB: secondHalf.length ? { min: Math.min(...secondHalf), max: Math.max(...secondHalf) } : null,
+    secondHalfRise,
   },
   handles: { before: handlesBefore, after: handlesAfter, grown },
   heapSnapshots: snapshots,
