@@ -28,7 +28,8 @@ import { SessionLifetime } from './lifetime.js';
 import type { ExpiryReason } from './lifetime.js';
 import { entryFromClientItem, userAudioEntry } from './item-input.js';
 import type { SessionLimits } from './limits.js';
-import { buildLlmRequest } from './llm-context.js';
+import { awaitTranscripts, prepareRequest } from './response-request.js';
+import type { LanguagePolicy } from './response-request.js';
 import { ResponseRun } from './response-run.js';
 import {
   applySessionUpdate,
@@ -45,6 +46,7 @@ import type { TurnLatency } from './turn-latency.js';
 import { VadTurns } from './vad-turns.js';
 
 export type { TurnLatency } from './turn-latency.js';
+export type { LanguagePolicy } from './response-request.js';
 
 /** One inbound WebSocket message as the session queues it. */
 interface Inbound {
@@ -95,17 +97,6 @@ export interface SessionOptions {
   onBackpressure?: (action: 'paused' | 'closed') => void;
   /** Telephony: the call, not the client, decides the spoken language and its instructions. */
   languagePolicy?: LanguagePolicy;
-}
-
-/**
- * How a session with no client of its own (a phone call) picks the language to answer in: used
- * when the user's latest words carry no detected language or the STT was asked to detect it.
- */
-export interface LanguagePolicy {
-  /** The language to speak when nothing better is known (the caller's, or the last one heard). */
-  fallback(): string;
-  /** Told the language each response will be spoken in; returns the instructions for it, if any. */
-  instructionsFor(language: string): string | undefined;
 }
 
 /** A Realtime session bound to one connection. */
@@ -590,34 +581,24 @@ export class RealtimeSession {
       metadata: params.metadata ?? null,
       prepare: async () => {
         if (speculative) context = await speculative.context();
-        else await this.waitForTranscripts(context);
-        const policy = this.o.languagePolicy;
-        const configured = session.audio.input.transcription?.language;
-        let language = replyLanguage(context, configured);
-        let instructions: string | undefined;
-        if (policy) {
-          // `multi` asks the STT to detect; it is never a language to speak.
-          if (!language || language === 'multi') language = policy.fallback();
-          instructions = policy.instructionsFor(language);
-        }
-        const request = buildLlmRequest(
-          instructions ? { ...session, instructions } : session,
+        else await awaitTranscripts(context, this.o.limits.transcriptWaitMs);
+        const prepared = prepareRequest({
+          session,
           params,
           context,
-        );
+          voice: typeof voice === 'string' ? voice : voice.id,
+          resolveVoice: this.o.resolveVoice,
+          policy: this.o.languagePolicy,
+        });
         if (this.o.logContent) {
           this.o.log('info', 'llm request', {
             sessionId: this.id,
             responseId: run.id,
-            instructions: request.instructions,
-            prompt: request.messages,
+            instructions: prepared.request.instructions,
+            prompt: prepared.request.messages,
           });
         }
-        return {
-          request,
-          ttsVoice: this.o.resolveVoice(typeof voice === 'string' ? voice : voice.id, language),
-          language,
-        };
+        return prepared;
       },
       onAudio: () => {
         this.audioSent = true;
@@ -643,27 +624,6 @@ export class RealtimeSession {
     this.active.add(run);
     run.start();
     return run;
-  }
-
-  private async waitForTranscripts(entries: readonly Entry[]): Promise<void> {
-    const pending = entries
-      .map((e) => e.extras.transcriptReady)
-      .filter((p): p is Promise<void> => p !== undefined);
-    if (pending.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.o.limits.transcriptWaitMs);
-    });
-    await Promise.race([Promise.all(pending), timeout]);
-    clearTimeout(timer);
-    // Answering words the STT never delivered would answer nothing: the response fails instead,
-    // with a reason, when the user's latest audio has no transcript.
-    const last = [...entries].reverse().find((e) => e.item.type === 'message' && e.item.role === 'user');
-    const audio = last?.item.type === 'message' && last.item.content.some((p) => p.type === 'input_audio');
-    if (last && audio && typeof last.extras.transcript !== 'string' && last.extras.transcriptReady) {
-      throw new Error(`no transcript of the user's audio within ${this.o.limits.transcriptWaitMs} ms`);
-    }
-    if (last?.extras.transcriptFailed) throw new Error("the user's audio could not be transcribed");
   }
 
   private onResponseCancel(event: ClientEventOf<'response.cancel'>): void {
@@ -726,21 +686,6 @@ function peekEventId(text: string): string | null {
   } catch {
     return null;
   }
-}
-
-/**
- * The language to answer in: the one the STT detected in the user's latest audio (a bilingual
- * session follows the user), else the transcription language the session set, else the TTS's own.
- */
-function replyLanguage(context: readonly Entry[], configured: string | undefined): string | undefined {
-  for (let i = context.length - 1; i >= 0; i--) {
-    const { item, extras } = context[i]!;
-    if (item.type === 'message' && item.role === 'user') {
-      if (extras.language) return extras.language;
-      break;
-    }
-  }
-  return configured;
 }
 
 function sampleBytesOf(type: AudioFormatType): number {
