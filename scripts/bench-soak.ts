@@ -170,7 +170,7 @@ console.log('\n== soak ==');
 console.log(
   `turns ${all.n}, end of speech -> first audio p50 ${all.p50} p99 ${all.p99} max ${all.max} ms; ` +
     `errors ${stack.load.problems.length}, responses cancelled ${stack.load.cancelled}, ` +
-    `calls ended and replaced ${stack.load.callsEnded}`,
+    `calls hung up and followed by a new one ${stack.load.callsEnded}`,
 );
 for (const p of stack.load.problems.slice(0, 5)) console.log(`  ${p.kind}: ${p.detail}`);
 console.log(

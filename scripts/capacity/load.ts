@@ -157,9 +157,12 @@ export class LoadGenerator {
   readonly problems: Problem[] = [];
   /** Responses cancelled by the next utterance (a barge-in: the answer was still running). */
   cancelled = 0;
-  /** Calls that hung up and were replaced by a new session (`callMs`). */
+  /** Calls that hung up (`callMs`); each is followed by a new session, whose failure is a problem. */
   callsEnded = 0;
   private nextIndex = 0;
+  /** Replacements still opening, and hung-up sockets still closing: `closeAll` waits for both. */
+  private readonly opening = new Set<Promise<void>>();
+  private readonly hungUp = new Set<WebSocket>();
   /** How late each ticker run found its most overdue append (ms), since the last reset. */
   lateness: number[] = [];
 
@@ -191,13 +194,15 @@ export class LoadGenerator {
   async closeAll(): Promise<void> {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
+    // A replacement caught mid-handshake would fail for the benchmark's own reason: let it open.
+    await Promise.all(this.opening);
+    for (const s of this.sessions) s.closing = true;
+    const sockets = [...this.sessions.map((s) => s.ws), ...this.hungUp];
     await Promise.all(
-      this.sessions.map(async (s) => {
-        s.closing = true;
-        const ws = s.ws;
+      sockets.map(async (ws) => {
         if (!ws || ws.readyState === WebSocket.CLOSED) return;
         const closed = new Promise<void>((r) => ws.once('close', () => r()));
-        ws.close(1000, 'done');
+        if (ws.readyState !== WebSocket.CLOSING) ws.close(1000, 'done');
         await Promise.race([closed, sleep(5_000).then(() => ws.terminate())]);
       }),
     );
@@ -232,6 +237,11 @@ export class LoadGenerator {
         ws.once('error', (err) => {
           clearTimeout(timer);
           reject(err);
+        });
+        // Closed before it was ready (a refusal has already rejected): not left to the timer.
+        ws.once('close', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`closed (${code}) before the session was ready`));
         });
       });
       ws.on('close', (code, reason) => {
@@ -351,11 +361,18 @@ export class LoadGenerator {
 
   private hangUp(slot: number, s: Session): void {
     s.closing = true;
-    s.ws?.close(1000, 'call ended');
+    const ws = s.ws;
+    if (ws) {
+      this.hungUp.add(ws);
+      ws.once('close', () => this.hungUp.delete(ws));
+      ws.close(1000, 'call ended');
+    }
     this.callsEnded++;
     const next = new Session(this.nextIndex++);
     this.sessions[slot] = next;
-    void this.openSession(next);
+    const opened = this.openSession(next);
+    this.opening.add(opened);
+    void opened.finally(() => this.opening.delete(opened));
   }
 
   private sendAppend(s: Session): void {
