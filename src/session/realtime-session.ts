@@ -46,7 +46,6 @@ import type { TurnLatency } from './turn-latency.js';
 import { VadTurns } from './vad-turns.js';
 
 export type { TurnLatency } from './turn-latency.js';
-export type { LanguagePolicy } from './response-request.js';
 
 /** One inbound WebSocket message as the session queues it. */
 interface Inbound {

@@ -8,7 +8,8 @@
 import type { ClientEvent, ServerEvent } from '../../protocol/realtime/index.js';
 import type { TwilioInbound, TwilioOutbound } from '../../protocol/twilio/media-streams.js';
 import type { ClientTransport } from '../session/event-writer.js';
-import type { LanguagePolicy, RealtimeSession } from '../session/realtime-session.js';
+import type { RealtimeSession } from '../session/realtime-session.js';
+import type { LanguagePolicy } from '../session/response-request.js';
 import type { Logger } from '../util/log.js';
 import { greetingFor, instructionsFor, phoneSession } from './call-agent.js';
 import type { CallAgent } from './call-agent.js';
