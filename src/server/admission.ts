@@ -3,6 +3,7 @@
  * sessions before shutdown. Slots are taken before the upgrade completes and given back when the
  * socket closes, so two upgrades racing cannot both take the last one.
  */
+import type { LoadReading } from './load-guard.js';
 
 /** Why a session is not admitted. */
 export type AdmissionRefusal = 'max_sessions' | 'max_sessions_per_key' | 'draining' | 'overloaded';
@@ -27,10 +28,15 @@ export interface Readiness {
 export interface LoadSignal {
   readonly overloaded: boolean;
   readonly utilization: number;
-  readonly projected: number;
+  /** Everything at once, so a report's status and figures agree. */
+  read(): LoadReading;
 }
 
-const NO_LOAD: LoadSignal = { overloaded: false, utilization: 0, projected: 0 };
+const NO_LOAD: LoadSignal = {
+  overloaded: false,
+  utilization: 0,
+  read: () => ({ utilization: 0, projected: 0, overloaded: false }),
+};
 
 /** Session caps and the draining switch. */
 export class SessionAdmission {
@@ -106,11 +112,12 @@ export class SessionAdmission {
 
   /** Ready: not draining, below the cap and not overloaded. */
   readiness(): Readiness {
+    const load = this.load.read();
     const status = this.isDraining
       ? 'draining'
       : this.total >= this.maxSessions
         ? 'full'
-        : this.load.overloaded
+        : load.overloaded
           ? 'overloaded'
           : 'ready';
     return {
@@ -118,8 +125,8 @@ export class SessionAdmission {
       status,
       sessions: this.total,
       maxSessions: this.maxSessions,
-      eventLoopUtilization: this.load.utilization,
-      projectedEventLoopUtilization: this.load.projected,
+      eventLoopUtilization: load.utilization,
+      projectedEventLoopUtilization: load.projected,
     };
   }
 }

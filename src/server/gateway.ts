@@ -85,6 +85,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const sessions = new Map<WebSocket, RealtimeSession>();
   const metrics = deps.metrics ?? new GatewayMetrics();
   // The guard counts the sessions admission holds (Realtime and phone), to project a ramp's load.
+  // It first asks once it samples, from listen(), after `admission` below exists.
   const load = new EventLoopLoad(
     config.maxEventLoopUtilization,
     deps.loadSampler,

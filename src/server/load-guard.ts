@@ -40,6 +40,22 @@ export const LOAD_WINDOW_MS = 5_000;
 const SAMPLE_EVERY_MS = 1_000;
 /** Less time than this since the first sample says nothing yet (a burst of connections is not load). */
 const MIN_SPAN_MS = 1_000;
+/**
+ * The projection scales the reading by at most this: it prices new sessions at the window's cost
+ * per session, which is too high when much of the loop's work is not the sessions' (a few heavy
+ * clients, the emulators in offline mode), and the threshold's job is near the threshold.
+ */
+const MAX_PROJECTION_RATIO = 2;
+
+/** One reading of the guard, all from one look at the loop. */
+export interface LoadReading {
+  /** Busy share of the window, 0 to 1. */
+  utilization: number;
+  /** `utilization` scaled to the sessions open now; may exceed 1 (more than the loop can run). */
+  projected: number;
+  /** `projected` at or over the threshold (never at threshold 0). */
+  overloaded: boolean;
+}
 
 /** Event-loop utilization over a sliding window, against a threshold. */
 export class EventLoopLoad {
@@ -94,30 +110,38 @@ export class EventLoopLoad {
     if (!from) return 0;
     const now = this.sample();
     const span = elapsed(now) - elapsed(from);
-    return span < MIN_SPAN_MS ? 0 : Math.round(((now.active - from.active) / span) * 1000) / 1000;
+    return span < MIN_SPAN_MS ? 0 : round3((now.active - from.active) / span);
   }
 
   /**
-   * The utilization the sessions open now will bring: the reading times the sessions now over the
-   * window's average, when there are more now. Only from half the threshold up: a quiet loop's own
-   * work (timers, GC) spread over a few sessions would price each far too high, and a burst of
-   * calls to a quiet server is not an overload. Fewer sessions now is left to the reading, which
-   * falls as the window slides (erring towards refusing a little longer).
+   * The reading, and the utilization the sessions open now will bring: the reading times the
+   * sessions now over the window's average, when there are more now (at most twice the reading).
+   * Only from half the threshold up: a quiet loop's own work (timers, GC) spread over a few
+   * sessions would price each far too high, and a burst of calls to a quiet server is not an
+   * overload. Fewer sessions now is left to the reading, which falls as the window slides (erring
+   * towards refusing a little longer). At threshold 0 the guard is off and nothing is projected.
    */
-  get projected(): number {
-    const u = this.utilization;
-    const n = this.samples.length;
-    if (u < this.threshold / 2 || n === 0) return u;
-    const mean = this.samples.reduce((sum, s) => sum + s.sessions, 0) / n;
-    const open = this.sessions();
-    return mean > 0 && open > mean ? Math.round(((u * open) / mean) * 1000) / 1000 : u;
+  read(): LoadReading {
+    const utilization = this.utilization;
+    const projected = this.project(utilization);
+    return { utilization, projected, overloaded: this.threshold > 0 && projected >= this.threshold };
   }
 
   /** The projection at or over the threshold: new sessions wait for another server. */
   get overloaded(): boolean {
-    return this.threshold > 0 && this.projected >= this.threshold;
+    return this.read().overloaded;
+  }
+
+  private project(u: number): number {
+    const n = this.samples.length;
+    if (this.threshold === 0 || u < this.threshold / 2 || n === 0) return u;
+    const mean = this.samples.reduce((sum, s) => sum + s.sessions, 0) / n;
+    const open = this.sessions();
+    return mean > 0 && open > mean ? round3(u * Math.min(open / mean, MAX_PROJECTION_RATIO)) : u;
   }
 }
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /** The loop's running time up to a sample. */
 const elapsed = (t: LoopTimes): number => t.active + t.idle;

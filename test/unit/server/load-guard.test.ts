@@ -98,17 +98,44 @@ describe('EventLoopLoad', () => {
       load.keep();
     }
     expect(load.utilization).toBeCloseTo(0.5);
-    expect(load.projected).toBeCloseTo(0.5);
+    expect(load.read().projected).toBeCloseTo(0.5);
     expect(load.overloaded).toBe(false);
     // A ramp: 60 more sessions before their load shows. 0.5 x 160 / 100 = 0.8.
     open = 160;
     expect(load.utilization).toBeCloseTo(0.5);
-    expect(load.projected).toBeCloseTo(0.8);
+    expect(load.read().projected).toBeCloseTo(0.8);
     expect(load.overloaded).toBe(true);
     // Sessions leaving do not lower the projection below the reading.
     open = 20;
-    expect(load.projected).toBeCloseTo(0.5);
+    expect(load.read().projected).toBeCloseTo(0.5);
     expect(load.overloaded).toBe(false);
+  });
+
+  it('scales by the window’s mean session count, at most twice, and not with the guard off', () => {
+    const loop = fakeLoop();
+    let open = 100;
+    const load = startedLoad(0.8, loop.sampler, () => open);
+    const off = startedLoad(0, loop.sampler, () => open);
+    // A ramp inside the window: samples at 100, 120, 140, 160 and 180 sessions (mean 140).
+    for (let s = 0; s < 5; s++) {
+      open = 100 + 20 * s;
+      loop.run(600, 400);
+      load.keep();
+      off.keep();
+    }
+    open = 210;
+    // The first sample is the one kept at start (100 sessions): mean (100 + 100 + ... + 180) / 6.
+    const mean = (100 + 100 + 120 + 140 + 160 + 180) / 6;
+    expect(load.read()).toEqual({
+      utilization: 0.6,
+      projected: Math.round(((0.6 * 210) / mean) * 1000) / 1000,
+      overloaded: true,
+    });
+    // Threshold 0: nothing projected, never overloaded.
+    expect(off.read()).toEqual({ utilization: 0.6, projected: 0.6, overloaded: false });
+    // A burst far past the window's sessions counts at most double.
+    open = 10_000;
+    expect(load.read().projected).toBeCloseTo(1.2);
   });
 
   it('does not project from a quiet loop: a burst of calls to an idle server is not an overload', () => {
@@ -121,8 +148,20 @@ describe('EventLoopLoad', () => {
     }
     // 0.02 x 50 would read 1.0: the quiet loop's own work is not a cost per session.
     open = 50;
-    expect(load.projected).toBeCloseTo(0.02);
+    expect(load.read().projected).toBeCloseTo(0.02);
     expect(load.overloaded).toBe(false);
+  });
+
+  it('reads the loop as it is when the window saw no sessions', () => {
+    const loop = fakeLoop();
+    let open = 0;
+    const load = startedLoad(0.8, loop.sampler, () => open);
+    for (let s = 0; s < 5; s++) {
+      loop.run(700, 300);
+      load.keep();
+    }
+    open = 40;
+    expect(load.read()).toEqual({ utilization: 0.7, projected: 0.7, overloaded: false });
   });
 
   it('reads the real event loop by default', async () => {
