@@ -12,16 +12,19 @@
  * N once a step has errors or its p99 has grown far past the target. Writes reports/capacity.json
  * and reports/capacity.svg.
  */
+import { readFileSync } from 'node:fs';
 import { Args, cpuSplit, loadAverage, machine, sleep, startStack, writeReport } from './capacity/harness.js';
 import type { CpuSplit } from './capacity/harness.js';
 import { formatLabel, latenciesIn } from './capacity/load.js';
 import { cell, percentile, summarize } from './capacity/stats.js';
 import type { Summary } from './capacity/stats.js';
+import { STAGE_FIELDS, stageLatencies } from './capacity/stages.js';
+import type { StageField } from './capacity/stages.js';
 import { renderCapacityChart } from './capacity/svg-chart.js';
 
 const USAGE = `usage: npm run bench:capacity -- [--steps 10,50,100,200,300,400] [--step-seconds 60]
   [--settle-seconds 8] [--ramp-per-second 25] [--format pcmu|pcm] [--all-steps] [--no-build]
-  [--cpu-prof] [--gateway-env K=V,...] [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE]
+  [--cpu-prof] [--stages] [--gateway-env K=V,...] [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE]
   [--log-level warn] [--json reports/capacity.json] [--svg reports/capacity.svg]`;
 
 const args = new Args();
@@ -41,15 +44,25 @@ const RAMP_PER_SECOND = args.number('--ramp-per-second', 25);
 /** After a ramp, one turn period so every new session has had a turn before measuring. */
 const SETTLE_SECONDS = args.number('--settle-seconds', 8);
 const TURN_PERIOD_MS: [number, number] = [5_000, 6_000];
+/**
+ * `--stages`: the gateway logs each turn's split at info level, and each step also reports it per
+ * stage (scripts/capacity/stages.ts). The logging costs the gateway a little CPU, so it is asked for.
+ */
+const STAGES = args.has('--stages');
+const GATEWAY_LOG = args.has('--gateway-log')
+  ? args.string('--gateway-log', '')
+  : STAGES
+    ? 'reports/capacity-gateway.log'
+    : undefined;
 const stackOptions = {
   format: FORMAT,
   build: !args.has('--no-build'),
-  logLevel: args.string('--log-level', 'warn'),
+  logLevel: args.string('--log-level', STAGES ? 'info' : 'warn'),
   nodeFlags: [
     ...(args.has('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir=reports/cpu-prof'] : []),
     ...args.nodeFlags('--gateway-node-flags'),
   ],
-  gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
+  gatewayLog: GATEWAY_LOG,
   turnPeriodMs: TURN_PERIOD_MS,
   gatewayEnv: args.env('--gateway-env'),
 };
@@ -84,6 +97,8 @@ interface StepResult {
   appendLatenessMs: Summary;
   loadAverage: number[];
   windowSeconds: number;
+  /** With `--stages`: the gateway's own split of its turns in the window, per stage. */
+  stagesMs?: Record<StageField, Summary>;
 }
 
 const MiB = 2 ** 20;
@@ -141,8 +156,10 @@ try {
     await stack.gateway.probe.resetEventLoopDelay();
     stack.load.lateness = [];
     const a = stack.cpu();
+    const wallFrom = Date.now();
     await sleep(STEP_SECONDS * 1000);
     const b = stack.cpu();
+    const wallTo = Date.now();
     const eld = await stack.gateway.probe.eventLoopDelay();
     const rss = stack.gatewayRssBytes();
     const active = stack.load.active;
@@ -175,6 +192,10 @@ try {
       appendLatenessMs: summarize(stack.load.lateness),
       loadAverage: loadAverage(),
       windowSeconds: Math.round((b.at - a.at) / 100) / 10,
+      stagesMs:
+        STAGES && GATEWAY_LOG
+          ? stageLatencies(readFileSync(GATEWAY_LOG, 'utf8'), wallFrom, wallTo)
+          : undefined,
     };
     steps.push(result);
     console.log(row(result));
@@ -189,6 +210,19 @@ try {
   }
 } finally {
   await stack.stop();
+}
+
+if (STAGES) {
+  console.log("\n== inside the gateway: each turn's split from its log, p50 / p99 ms ==");
+  const names = ['end of speech to first audio', 'VAD wait', 'STT final', 'LLM first token', 'sentence wait'];
+  console.log(`| sessions | turns | ${[...names, 'TTS first audio', 'gateway overhead'].join(' | ')} |`);
+  console.log(`|${Array.from({ length: STAGE_FIELDS.length + 2 }, () => '---').join('|')}|`);
+  for (const s of steps) {
+    const st = s.stagesMs;
+    if (!st) continue;
+    const cells = STAGE_FIELDS.map((f) => `${cell(st[f].p50)} / ${cell(st[f].p99)}`);
+    console.log(`| ${s.sessions} | ${st.vadWaitMs.n} | ${cells.join(' | ')} |`);
+  }
 }
 
 const good = steps.filter(
@@ -226,7 +260,7 @@ writeReport(JSON_FILE, {
     settleSeconds: SETTLE_SECONDS,
     format: formatLabel(FORMAT),
     turnPeriodMs: TURN_PERIOD_MS,
-    gateway: 'dist/src/main.js, GATEWAY_PROVIDERS=cloud on the emulators, LOG_LEVEL=warn',
+    gateway: `dist/src/main.js, GATEWAY_PROVIDERS=cloud on the emulators, LOG_LEVEL=${stackOptions.logLevel}`,
     gatewayEnv: args.string('--gateway-env', ''),
     gatewayNodeFlags: args.string('--gateway-node-flags', ''),
     emulators: 'default latency profile; espeak-ng TTS with repeated sentences synthesized once',

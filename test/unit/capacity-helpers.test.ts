@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Args } from '../../scripts/capacity/harness.js';
 import { cpuMsOf, parseCpuMs, parseRssBytes, treeOf } from '../../scripts/capacity/procfs.js';
+import { stageLatencies } from '../../scripts/capacity/stages.js';
 import { percentile, relativeChange, summarize } from '../../scripts/capacity/stats.js';
 import { niceStep, renderCapacityChart } from '../../scripts/capacity/svg-chart.js';
 
@@ -45,6 +46,26 @@ describe('benchmark flags', () => {
     // A misspelt flag would otherwise leave a long run on its default.
     expect(args.unknown()).toEqual(['--step-secs']);
     expect(() => new Args(['--steps', '--no-build']).string('--steps', '')).toThrow('--steps needs a value');
+  });
+});
+
+describe('stage latencies from the gateway log', () => {
+  it('summarizes the turn latency lines inside the window and skips everything else', () => {
+    const line = (time: string, vadWaitMs: number, msg = 'turn latency') =>
+      JSON.stringify({ level: 'info', time, msg, sessionId: 's', vadWaitMs, gatewayOverheadMs: 1.5 });
+    const log = [
+      line('2026-12-02T17:00:00.000Z', 100), // before the window
+      line('2026-12-02T17:00:01.000Z', 500),
+      JSON.stringify({ level: 'info', time: '2026-12-02T17:00:01.500Z', msg: 'llm served', vadWaitMs: 9 }),
+      line('2026-12-02T17:00:02.000Z', 520),
+      line('2026-12-02T17:00:05.000Z', 900), // at the window's end: outside
+      '{"level":"info","time":"2026-12-02T17:00:02.500Z","msg":"turn latency","vadW', // cut short
+    ].join('\n');
+    const from = Date.parse('2026-12-02T17:00:01.000Z');
+    const stages = stageLatencies(log, from, from + 4_000);
+    expect(stages.vadWaitMs).toEqual({ n: 2, p50: 510, p99: 519.8, max: 520 });
+    expect(stages.gatewayOverheadMs.n).toBe(2);
+    expect(stages.sttFinalMs).toEqual({ n: 0, p50: null, p99: null, max: null });
   });
 });
 
