@@ -31,6 +31,8 @@ import { DEFAULT_LLM_LATENCY } from '../src/emulators/llm/index.js';
 import { assembleProviders } from '../src/main.js';
 import { createGateway } from '../src/server/gateway.js';
 import type { TurnLatency } from '../src/session/realtime-session.js';
+import { STAGE_FIELDS } from './capacity/stages.js';
+import type { StageField } from './capacity/stages.js';
 import { SILENT_LOGGER } from '../src/util/log.js';
 import { SPEECH_FIXTURES, loadSpeech } from '../test/fixtures/speech/index.js';
 import type { SpeechFixtureName } from '../test/fixtures/speech/index.js';
@@ -84,16 +86,8 @@ const LONG_TEXT =
   'fishermen who sail them every morning. Describe the market by the water and the smell of fresh ' +
   'bread. Then tell me about the lighthouse on the hill and the keeper who lives there alone.';
 /** The session's latency breakdown, total first. */
-type TurnKey = Exclude<keyof TurnLatency, 'speculative'>;
-const TURN_KEYS: TurnKey[] = [
-  'endOfSpeechToFirstAudioMs',
-  'vadWaitMs',
-  'sttFinalMs',
-  'llmFirstTokenMs',
-  'sentenceWaitMs',
-  'ttsFirstAudioMs',
-  'gatewayOverheadMs',
-];
+type TurnKey = StageField;
+const TURN_KEYS = STAGE_FIELDS;
 /** Sampling interval of the event-loop delay monitor. */
 const ELD_RESOLUTION_MS = 5;
 /** The targets. */

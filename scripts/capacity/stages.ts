@@ -4,11 +4,14 @@
  * wall-clock time. The client's figure includes the emulators' and the load generator's own
  * delays on the shared cores; these say which of the gateway's stages a tail grew in.
  */
+import type { TurnLatency } from '../../src/session/turn-latency.js';
 import { summarize } from './stats.js';
 import type { Summary } from './stats.js';
 
-/** The stages of a turn, in order, as the log line names them. */
-export const STAGE_FIELDS = [
+/** A turn's figures in ms: the total, then each stage. */
+export type StageField = Exclude<keyof TurnLatency, 'speculative'>;
+/** The stages of a turn, total first, as the gateway's `turn latency` log line names them. */
+export const STAGE_FIELDS: readonly StageField[] = [
   'endOfSpeechToFirstAudioMs',
   'vadWaitMs',
   'sttFinalMs',
@@ -16,8 +19,7 @@ export const STAGE_FIELDS = [
   'sentenceWaitMs',
   'ttsFirstAudioMs',
   'gatewayOverheadMs',
-] as const;
-export type StageField = (typeof STAGE_FIELDS)[number];
+];
 
 /** Per stage, the turns logged in [fromMs, toMs) (epoch ms) of a gateway log (pino JSON lines). */
 export function stageLatencies(log: string, fromMs: number, toMs: number): Record<StageField, Summary> {
