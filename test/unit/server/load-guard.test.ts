@@ -14,6 +14,19 @@ function fakeLoop() {
   };
 }
 
+/** `seconds` seconds of the loop busy `busyMs` in each, the guard sampling once a second. */
+function runSeconds(
+  loop: ReturnType<typeof fakeLoop>,
+  load: EventLoopLoad,
+  busyMs: number,
+  seconds = 5,
+): void {
+  for (let s = 0; s < seconds; s++) {
+    loop.run(busyMs, 1_000 - busyMs);
+    load.keep();
+  }
+}
+
 const started: EventLoopLoad[] = [];
 /** A guard that samples from now on, stopped after the test. */
 function startedLoad(
@@ -54,10 +67,7 @@ describe('EventLoopLoad', () => {
     const loop = fakeLoop();
     const load = startedLoad(0.9, loop.sampler);
     // Five busy seconds, a sample each.
-    for (let s = 0; s < 5; s++) {
-      loop.run(1_000, 0);
-      load.keep();
-    }
+    runSeconds(loop, load, 1_000);
     expect(load.overloaded).toBe(true);
     // Then quiet seconds: once the busy samples slide out of the window, the reading is the quiet.
     for (let s = 0; s < LOAD_WINDOW_MS / 1_000 + 1; s++) {
@@ -93,10 +103,7 @@ describe('EventLoopLoad', () => {
     let open = 100;
     const load = startedLoad(0.8, loop.sampler, () => open);
     // Five seconds at 100 sessions, 0.5 busy: under the threshold, and the projection is the reading.
-    for (let s = 0; s < 5; s++) {
-      loop.run(500, 500);
-      load.keep();
-    }
+    runSeconds(loop, load, 500);
     expect(load.utilization).toBeCloseTo(0.5);
     expect(load.read().projected).toBeCloseTo(0.5);
     expect(load.overloaded).toBe(false);
@@ -142,10 +149,7 @@ describe('EventLoopLoad', () => {
     const loop = fakeLoop();
     let open = 1;
     const load = startedLoad(0.8, loop.sampler, () => open);
-    for (let s = 0; s < 5; s++) {
-      loop.run(20, 980);
-      load.keep();
-    }
+    runSeconds(loop, load, 20);
     // 0.02 x 50 would read 1.0: the quiet loop's own work is not a cost per session.
     open = 50;
     expect(load.read().projected).toBeCloseTo(0.02);
@@ -156,10 +160,7 @@ describe('EventLoopLoad', () => {
     const loop = fakeLoop();
     let open = 0;
     const load = startedLoad(0.8, loop.sampler, () => open);
-    for (let s = 0; s < 5; s++) {
-      loop.run(700, 300);
-      load.keep();
-    }
+    runSeconds(loop, load, 700);
     open = 40;
     expect(load.read()).toEqual({ utilization: 0.7, projected: 0.7, overloaded: false });
   });
