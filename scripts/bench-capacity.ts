@@ -27,7 +27,7 @@ const USAGE = `usage: npm run bench:capacity -- [--steps 10,50,100,200,300,400] 
   [--cpu-prof] [--stages] [--gateway-env K=V,...] [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE]
   [--log-level warn] [--json reports/capacity.json] [--svg reports/capacity.svg]`;
 
-const args = new Args();
+const args = Args.parse(USAGE);
 const STEPS = args
   .string('--steps', '10,50,100,200,300,400')
   .split(',')

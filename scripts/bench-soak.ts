@@ -21,7 +21,7 @@ const USAGE = `usage: npm run bench:soak -- [--sessions 100] [--minutes 10] [--f
   [--call-minutes 0] [--gc-each-minute] [--retained-audio-bytes 262144] [--heap-snapshots DIR] [--gateway-env K=V,...]
   [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE] [--log-level warn] [--json reports/soak.json]`;
 
-const args = new Args();
+const args = Args.parse(USAGE);
 const SESSIONS = args.number('--sessions', 100);
 const MINUTES = args.number('--minutes', 10);
 const FORMAT = args.format();
@@ -37,8 +37,7 @@ const RETAINED_AUDIO_BYTES = args.number('--retained-audio-bytes', 262_144);
  * takes its place, so the run also opens and closes sessions under load. 0: every session lasts
  * the whole run, and its conversation grows all the while.
  */
-const CALL_MINUTES = Number(args.string('--call-minutes', '0'));
-if (!(CALL_MINUTES >= 0)) throw new Error('--call-minutes needs a number of minutes (0: calls never end)');
+const CALL_MINUTES = args.number('--call-minutes', 0, { orZero: true });
 /** Where heap snapshots go ('' for none). */
 const SNAPSHOT_DIR = args.string('--heap-snapshots', '');
 /** RSS sampling interval. */

@@ -115,9 +115,23 @@ export function machine() {
 export class Args {
   private readonly argv: string[];
   /** Every flag the script has asked about: anything else on the command line is a mistake. */
-  private readonly known = new Set<string>(['--help']);
+  private readonly known = new Set<string>();
+  /** The flags read with a value: the token after each is theirs. */
+  private readonly valued = new Set<string>();
   constructor(argv: string[] = process.argv.slice(2)) {
     this.argv = argv;
+  }
+  /**
+   * The command line of a script with this usage: `--help` (or `-h`) prints it and exits before
+   * any flag is read, so help is given even when another flag is wrong.
+   */
+  static parse(usage: string): Args {
+    const args = new Args();
+    if (args.argv.includes('--help') || args.argv.includes('-h')) {
+      process.stdout.write(`${usage}\n`);
+      process.exit(0);
+    }
+    return args;
   }
   has(name: string): boolean {
     this.known.add(name);
@@ -125,15 +139,18 @@ export class Args {
   }
   string(name: string, fallback: string): string {
     this.known.add(name);
+    this.valued.add(name);
     const at = this.argv.indexOf(name);
     if (at < 0) return fallback;
     const v = this.argv[at + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
     return v;
   }
-  number(name: string, fallback: number): number {
+  /** A positive number; `orZero`: 0 is allowed too (it means "off" to the flag). */
+  number(name: string, fallback: number, opts: { orZero?: boolean } = {}): number {
     const v = Number(this.string(name, String(fallback)));
-    if (!(v > 0)) throw new Error(`${name} needs a positive number`);
+    if (!(v > 0 || (opts.orZero && v === 0)))
+      throw new Error(`${name} needs a ${opts.orZero ? 'positive number or 0' : 'positive number'}`);
     return v;
   }
   /** `--name K=V,K=V` as a record (gateway settings for one run). */
@@ -153,23 +170,24 @@ export class Args {
       .map((f) => `--${f}`);
   }
   /**
-   * Call once every flag has been read, before the run starts: `--help` prints `usage` and exits,
-   * and a flag the script does not know stops it, since a benchmark that ignored a misspelt flag
-   * would run for minutes with the wrong settings.
+   * Call once every flag has been read, before the run starts: a flag the script does not know, or
+   * a value no flag takes, stops it, since a benchmark that ignored a misspelt flag would run for
+   * minutes with the wrong settings.
    */
   finish(usage: string): void {
-    if (this.argv.includes('--help')) {
-      process.stdout.write(`${usage}\n`);
-      process.exit(0);
-    }
     const unknown = this.unknown();
     if (unknown.length === 0) return;
-    process.stderr.write(`unknown flag ${unknown.join(', ')}\n${usage}\n`);
+    process.stderr.write(`not understood: ${unknown.join(', ')}\n${usage}\n`);
     process.exit(2);
   }
-  /** The flags given that the script has not asked about. */
+  /** The flags given that the script has not asked about, and values no flag read takes. */
   unknown(): string[] {
-    return this.argv.filter((a) => a.startsWith('--') && !this.known.has(a));
+    return this.argv.filter((a, i) => {
+      if (a.startsWith('--')) return !this.known.has(a);
+      const before = this.argv[i - 1] ?? '';
+      // After an unknown flag it is that flag's value, already named with it.
+      return !this.valued.has(before) && !(before.startsWith('--') && !this.known.has(before));
+    });
   }
   format(): WireFormat {
     const f = this.string('--format', 'pcmu');

@@ -46,6 +46,13 @@ describe('benchmark flags', () => {
     // A misspelt flag would otherwise leave a long run on its default.
     expect(args.unknown()).toEqual(['--step-secs']);
     expect(() => new Args(['--steps', '--no-build']).string('--steps', '')).toThrow('--steps needs a value');
+    // A stray value, and a value given to a bare flag, are not taken silently.
+    const stray = new Args(['--sessions', '100', '200', '--no-build', 'true']);
+    expect(stray.number('--sessions', 1)).toBe(100);
+    expect(stray.has('--no-build')).toBe(true);
+    expect(stray.unknown()).toEqual(['200', 'true']);
+    expect(new Args(['--call-minutes', '0']).number('--call-minutes', 3, { orZero: true })).toBe(0);
+    expect(() => new Args(['--sessions', '0']).number('--sessions', 1)).toThrow('positive number');
   });
 });
 
