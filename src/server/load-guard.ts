@@ -41,9 +41,10 @@ const SAMPLE_EVERY_MS = 1_000;
 /** Less time than this since the first sample says nothing yet (a burst of connections is not load). */
 const MIN_SPAN_MS = 1_000;
 /**
- * The projection scales the reading by at most this: it prices new sessions at the window's cost
+ * The projection scales the reading by at most this. It prices new sessions at the window's cost
  * per session, which is too high when much of the loop's work is not the sessions' (a few heavy
- * clients, the emulators in offline mode), and the threshold's job is near the threshold.
+ * clients, the emulators in offline mode). Twice is enough to refuse: projecting starts at half
+ * the threshold.
  */
 const MAX_PROJECTION_RATIO = 2;
 
