@@ -26,17 +26,11 @@ export interface Readiness {
 
 /** What admission reads of the process's load. */
 export interface LoadSignal {
-  readonly overloaded: boolean;
-  readonly utilization: number;
   /** Everything at once, so a report's status and figures agree. */
   read(): LoadReading;
 }
 
-const NO_LOAD: LoadSignal = {
-  overloaded: false,
-  utilization: 0,
-  read: () => ({ utilization: 0, projected: 0, overloaded: false }),
-};
+const NO_LOAD: LoadSignal = { read: () => ({ utilization: 0, projected: 0, overloaded: false }) };
 
 /** Session caps and the draining switch. */
 export class SessionAdmission {
@@ -87,7 +81,7 @@ export class SessionAdmission {
       };
     }
     // Last: the caps tell the client something definite, and reading the load costs a clock read.
-    if (this.load.overloaded) {
+    if (this.load.read().overloaded) {
       return {
         ok: false,
         reason: 'overloaded',

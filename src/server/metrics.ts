@@ -136,7 +136,7 @@ export class GatewayMetrics implements ProviderMetrics {
       name: `${PREFIX}event_loop_utilization`,
       help: 'Share of the last seconds the event loop was busy, 0 to 1; new sessions are refused at MAX_EVENT_LOOP_UTILIZATION.',
       registers,
-      collect: () => loadGauge.set(this.load?.utilization ?? 0),
+      collect: () => loadGauge.set(this.load?.read().utilization ?? 0),
     });
     // The process's CPU, RSS, heap, handles and event-loop lag, under prom-client's standard names.
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
