@@ -153,7 +153,9 @@ const EnvSchema = z.object({
   MAX_SESSIONS: int(1).default(500),
   MAX_SESSIONS_PER_KEY: int(0).default(0),
   // Past this the open sessions' turns all get later together. 0.8, not higher: the reading lags a
-  // ramp of new sessions by its window, and the loop overshot to 0.92 before refusing (Capacity).
+  // ramp of new sessions by its window, and the loop overshot to 0.92 before refusing (Capacity,
+  // measured before the guard projected ramps; on a saturated host the loop's busy share also
+  // climbs faster than the sessions do).
   MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(0.8),
   SESSION_IDLE_TIMEOUT_MS: int(0).default(DEFAULT_SESSION_LIMITS.idleTimeoutMs),
   DRAIN_TIMEOUT_MS: int(0).default(30_000),
