@@ -85,9 +85,6 @@ const LONG_TEXT =
   'Please tell me everything about the old harbour town. I want to hear about the boats and the ' +
   'fishermen who sail them every morning. Describe the market by the water and the smell of fresh ' +
   'bread. Then tell me about the lighthouse on the hill and the keeper who lives there alone.';
-/** The session's latency breakdown, total first. */
-type TurnKey = StageField;
-const TURN_KEYS = STAGE_FIELDS;
 /** Sampling interval of the event-loop delay monitor. */
 const ELD_RESOLUTION_MS = 5;
 /** The issue's targets. */
@@ -433,9 +430,9 @@ async function measured<T>(run: (mics: Mic[]) => Promise<T>): Promise<{ result: 
 }
 
 /** Each part of the session's latency split, summarised over `turns`. */
-function splitStats(turns: TurnLatency[]): Record<TurnKey, Stats> {
-  return Object.fromEntries(TURN_KEYS.map((k) => [k, stats(turns.map((l) => l[k]))])) as Record<
-    TurnKey,
+function splitStats(turns: TurnLatency[]): Record<StageField, Stats> {
+  return Object.fromEntries(STAGE_FIELDS.map((k) => [k, stats(turns.map((l) => l[k]))])) as Record<
+    StageField,
     Stats
   >;
 }
@@ -443,7 +440,7 @@ function splitStats(turns: TurnLatency[]): Record<TurnKey, Stats> {
 interface ConfigResult {
   name: string;
   turnsAttempted: number;
-  server: Record<TurnKey, Stats>;
+  server: Record<StageField, Stats>;
   clientEndOfSpeechToFirstAudioMs: Stats;
   /** speech_stopped.audio_end_ms minus the silence window, minus the fixture's measured speech end. */
   vadSpeechEndAfterFixtureEndMs: Stats;
@@ -622,7 +619,7 @@ async function bargeIns(f: Format): Promise<BargeInResult> {
 
 // ---- report ----------------------------------------------------------------------------------
 
-const LABELS: [TurnKey, string][] = [
+const LABELS: [StageField, string][] = [
   ['vadWaitMs', '  VAD wait'],
   ['sttFinalMs', '  STT final'],
   ['llmFirstTokenMs', '  LLM first token'],
@@ -661,7 +658,7 @@ console.log(`Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.
 
 const configs: (ConfigResult & { speculation: boolean })[] = [];
 let bargeIn: BargeInResult | null = null;
-let twilio: (TwilioPhaseResult & { server: Record<TurnKey, Stats> }) | null = null;
+let twilio: (TwilioPhaseResult & { server: Record<StageField, Stats> }) | null = null;
 try {
   for (const [f, speculation] of [
     [PCM24, true],
