@@ -55,9 +55,14 @@ export async function assembleProviders(
 ): Promise<AssembledProviders> {
   const ep = await endpointsFor(p, offline);
   // One ONNX session for every Realtime session; loading it here makes a broken install fail at start.
-  const vad = await SileroVad.load({ host: p.vadHost, maxBatchWaitMs: p.vadBatchWaitMs });
+  const counted = metrics ?? NO_PROVIDER_METRICS;
+  const vad = await SileroVad.load({
+    host: p.vadHost,
+    maxBatchWaitMs: p.vadBatchWaitMs,
+    onRun: (run) => counted.vadRun(run),
+  });
   return {
-    stages: stageFactory(p, ep, vad, log, metrics ?? NO_PROVIDER_METRICS),
+    stages: stageFactory(p, ep, vad, log, counted),
     resolveVoice: voiceResolver(p),
     emulators: ep.emulators,
     close: async () => {
@@ -99,6 +104,7 @@ const NO_PROVIDER_METRICS: ProviderMetrics = {
   providerError: () => undefined,
   llmFallback: () => undefined,
   llmServed: () => undefined,
+  vadRun: () => undefined,
 };
 
 /** Builds the per-session stage factory; LLM clients and circuit breakers are shared by all sessions. */

@@ -3,6 +3,7 @@
  * its stream throws is reported with the stage and provider name. Our own aborts (a cancelled
  * response, a fallback deadline) are not failures and are not reported.
  */
+import type { VadRun } from './silero/index.js';
 import type { LlmStage, SttStage, TtsStage } from './types.js';
 
 /** A pipeline stage a provider serves. */
@@ -16,6 +17,8 @@ export interface ProviderMetrics {
   llmFallback(provider: string, reason: 'error' | 'deadline' | 'circuit_open'): void;
   /** The LLM chain's first token came from this provider. */
   llmServed(provider: string): void;
+  /** The Silero VAD answered a model run. */
+  vadRun(run: VadRun): void;
 }
 
 /** Re-yields `source`; an error thrown while `signal` is not aborted is reported, then rethrown. */

@@ -1,13 +1,15 @@
 /**
  * The Prometheus registry (prom-client) behind `GET /metrics`: per-stage turn latency, barge-in
- * stop time, sessions, responses, errors sent, provider failures and LLM fallbacks, backpressure,
- * and the process's own metrics (CPU, RSS, event-loop lag). Labels are bounded sets (stage,
- * provider, reason, status, error code, transport): never a session or response id.
+ * stop time, the VAD's waits, sessions, responses, errors sent, provider failures and LLM
+ * fallbacks, backpressure, and the process's own metrics (CPU, RSS, event-loop lag). Labels are
+ * bounded sets (stage, provider, reason, status, error code, transport, sample rate): never a
+ * session or response id.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AdmissionRefusal, LoadSignal } from './admission.js';
 import type { ServerEvent } from '../../protocol/realtime/index.js';
 import type { ProviderMetrics, ProviderStage } from '../providers/instrument.js';
+import type { VadRun } from '../providers/silero/index.js';
 import type { TurnLatency } from '../session/realtime-session.js';
 
 /** Prefix of the gateway's own metric names. */
@@ -18,6 +20,14 @@ const PREFIX = 'realtime_gateway_';
  * deadline). The spacing is densest at 0.1 to 1 s, where voice turn latencies live.
  */
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+
+/**
+ * Seconds a VAD window waited for its probability: a run answers in a few ms on an idle gateway,
+ * and the waits that matter under load are tens to hundreds of ms.
+ */
+const VAD_WAIT_BUCKETS_S = [0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
+/** Windows per VAD model run: one stream's single window up to thousands after a stall. */
+const VAD_RUN_WINDOWS_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
 /** The parts of `TurnLatency` exported as stages, with their label. */
 const STAGES: readonly [keyof TurnLatency, string][] = [
@@ -53,6 +63,8 @@ export class GatewayMetrics implements ProviderMetrics {
   private readonly fallbacks: Counter<'provider' | 'reason'>;
   private readonly served: Counter<'provider'>;
   private readonly backpressure: Counter<'action'>;
+  private readonly vadWait: Histogram<'rate'>;
+  private readonly vadRunWindows: Histogram<'rate'>;
   /** What the load gauge reads; none until the gateway watches its load. */
   private load: LoadSignal | null = null;
 
@@ -132,6 +144,20 @@ export class GatewayMetrics implements ProviderMetrics {
       labelNames: ['action'],
       registers,
     });
+    this.vadWait = new Histogram({
+      name: `${PREFIX}vad_wait_seconds`,
+      help: "Silero VAD, per model run: how long the run's oldest window waited from being queued to its probability. Every turn's end is decided this much after its audio arrived, so this rises under load before turn latency does.",
+      labelNames: ['rate'],
+      buckets: VAD_WAIT_BUCKETS_S,
+      registers,
+    });
+    this.vadRunWindows = new Histogram({
+      name: `${PREFIX}vad_run_windows`,
+      help: 'Silero VAD: windows per model run (streams batched, times the steps of streams catching up).',
+      labelNames: ['rate'],
+      buckets: VAD_RUN_WINDOWS_BUCKETS,
+      registers,
+    });
     const loadGauge: Gauge = new Gauge({
       name: `${PREFIX}event_loop_utilization`,
       help: 'Share of the last seconds the event loop was busy, 0 to 1; new sessions are refused at MAX_EVENT_LOOP_UTILIZATION.',
@@ -208,6 +234,12 @@ export class GatewayMetrics implements ProviderMetrics {
 
   llmServed(provider: string): void {
     this.served.inc({ provider });
+  }
+
+  vadRun(run: VadRun): void {
+    const rate = String(run.sampleRate);
+    this.vadWait.observe({ rate }, run.waitMs / 1000);
+    this.vadRunWindows.observe({ rate }, run.windows);
   }
 
   /** The exposition text and its content type. */

@@ -73,6 +73,11 @@ describe('the registry', () => {
     expect(await value(m, 'barge_in_stop_seconds', {}, '_count')).toBe(1);
     expect(await value(m, 'barge_in_stop_seconds', {}, '_sum')).toBeCloseTo(0.18);
     expect(await value(m, 'responses_total', { status: 'cancelled' })).toBe(2);
+    m.vadRun({ sampleRate: 8000, windows: 40, waitMs: 12, modelMs: 3 });
+    m.vadRun({ sampleRate: 8000, windows: 2, waitMs: 4, modelMs: 1 });
+    expect(await value(m, 'vad_wait_seconds', { rate: '8000' }, '_count')).toBe(2);
+    expect(await value(m, 'vad_wait_seconds', { rate: '8000' }, '_sum')).toBeCloseTo(0.016);
+    expect(await value(m, 'vad_run_windows', { rate: '8000' }, '_sum')).toBe(42);
     const text = (await m.render()).body;
     expect(text).not.toContain('sess_a');
   });
@@ -108,6 +113,11 @@ describe('metrics from real turns', () => {
     for (const stage of ['vad_wait', 'stt_final', 'llm_first_token', 'sentence_wait', 'tts_first_audio'])
       expect(await value(m, 'turn_stage_seconds', { stage }, '_count'), stage).toBe(1);
     expect(await value(m, 'end_of_speech_to_first_audio_seconds', {}, '_count')).toBe(1);
+    // 24 kHz input is scored at 16 kHz: every whole 32 ms window appended goes through a model run.
+    await expect
+      .poll(() => value(m, 'vad_run_windows', { rate: '16000' }, '_sum'))
+      .toBe(Math.floor(audio.byteLength / 48 / 32));
+    expect(await value(m, 'vad_wait_seconds', { rate: '16000' }, '_count')).toBeGreaterThan(0);
     expect(await value(m, 'llm_served_total', { provider: 'groq' })).toBe(1);
     expect(await value(m, 'responses_total', { status: 'completed' })).toBe(1);
     await c.close();

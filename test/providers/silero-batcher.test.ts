@@ -1,6 +1,7 @@
 /** The Silero batcher with a stand-in model: windows that queue up while a run is out go in the next run as steps. */
 import { describe, expect, it } from 'vitest';
 import { RateBatcher } from '../../src/providers/silero/batcher.js';
+import type { VadRun } from '../../src/providers/silero/batcher.js';
 import type { SileroModel } from '../../src/providers/silero/model.js';
 import { WINDOW_SAMPLES } from '../../src/providers/silero/model.js';
 
@@ -105,6 +106,34 @@ describe('Silero batcher', () => {
     expect(runs[1]!.forget).toEqual([idA]);
     runs[1]!.release();
     expect(await next).toBeCloseTo(0.3);
+    b.close();
+  });
+
+  it('reports each answered run: its windows and how long its oldest window waited', async () => {
+    const { model, runs } = slowModel();
+    const reported: VadRun[] = [];
+    // A long batching wait: the run starts when b's window completes the batch.
+    const limits = { maxBatch: 8, maxSteps: 4, maxWaitMs: 1_000, maxStreams: 4 };
+    const batcher = new RateBatcher(model, RATE, limits, (run) => reported.push(run));
+    const a = batcher.open();
+    const b = batcher.open();
+    const oldest = a.infer(windowOf(0.1));
+    const queuedAt = performance.now();
+    await new Promise((r) => setTimeout(r, 30));
+    const later = [a.infer(windowOf(0.2)), b.infer(windowOf(0.3))];
+    await tick();
+    expect(runs.map((r) => r.counts)).toEqual([[2, 1]]);
+    expect(reported).toEqual([]);
+    runs[0]!.release();
+    await Promise.all([oldest, ...later]);
+    const answeredAt = performance.now();
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatchObject({ sampleRate: RATE, windows: 3 });
+    // The wait counts from the first window, queued 30 ms before the others.
+    expect(reported[0]!.waitMs).toBeGreaterThanOrEqual(29);
+    expect(reported[0]!.waitMs).toBeLessThanOrEqual(answeredAt - queuedAt + 1);
+    expect(reported[0]!.modelMs).toBeLessThan(reported[0]!.waitMs);
+    a.close();
     b.close();
   });
 });

@@ -53,8 +53,21 @@ export interface BatchStream {
   close(): void;
 }
 
+/** One model run, as the batcher reports it once answered (metrics). */
+export interface VadRun {
+  sampleRate: number;
+  /** Windows in the run, all steps together. */
+  windows: number;
+  /** From its oldest window being queued to the run's answer, in ms: the most any window waited. */
+  waitMs: number;
+  /** From sending the run to its answer, in ms. */
+  modelMs: number;
+}
+
 interface Pending {
   window: Int16Array;
+  /** When it was queued (performance.now()). */
+  at: number;
   resolve: (p: number | null) => void;
   reject: (e: unknown) => void;
 }
@@ -76,7 +89,7 @@ class StreamSlot implements BatchStream {
   infer(window: Int16Array): Promise<number | null> {
     if (this.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      this.pending.push({ window, resolve, reject });
+      this.pending.push({ window, at: performance.now(), resolve, reject });
       this.batcher.enqueue(this);
     });
   }
@@ -111,6 +124,8 @@ export class RateBatcher {
     private readonly model: SileroModel,
     readonly sampleRate: number,
     private readonly limits: BatcherLimits,
+    /** Told of every answered run. */
+    private readonly onRun?: (run: VadRun) => void,
   ) {
     const w = WINDOW_SAMPLES[sampleRate];
     if (!w) throw new RangeError(`Silero VAD: unsupported sample rate ${sampleRate}`);
@@ -234,7 +249,19 @@ export class RateBatcher {
     try {
       const t = performance.now();
       const probabilities = await this.model.run(this.sampleRate, ids, counts, audio, forget);
-      this.stats.modelMs += performance.now() - t;
+      const answeredAt = performance.now();
+      this.stats.modelMs += answeredAt - t;
+      if (this.onRun) {
+        // Each stream's first taken window is its oldest.
+        let oldest = answeredAt;
+        for (const k of taken) oldest = Math.min(oldest, k[0]?.at ?? oldest);
+        this.onRun({
+          sampleRate: this.sampleRate,
+          windows,
+          waitMs: answeredAt - oldest,
+          modelMs: answeredAt - t,
+        });
+      }
       this.stats.windows += windows;
       this.stats.runs++;
       for (let i = 0, first = 0; i < batch.length; first += counts[i]!, i++) {

@@ -7,3 +7,4 @@ export {
 } from './silero-vad.js';
 export type { SileroVadOptions } from './silero-vad.js';
 export { VadCapacityError } from './batcher.js';
+export type { VadRun } from './batcher.js';

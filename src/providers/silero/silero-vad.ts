@@ -5,7 +5,7 @@
  */
 import { Pcm16Framer } from '../../audio/framer.js';
 import type { VadFrame, VadStage } from '../types.js';
-import type { BatcherLimits } from './batcher.js';
+import type { BatcherLimits, VadRun } from './batcher.js';
 import { RateBatcher } from './batcher.js';
 import type { SileroModel, SileroModelOptions } from './model.js';
 import { loadSileroModel, modelFiles, WINDOW_SAMPLES } from './model.js';
@@ -50,6 +50,8 @@ export interface SileroVadOptions extends SileroModelOptions {
   maxBatchWaitMs?: number;
   /** Default DEFAULT_MAX_STREAMS (per sample rate). */
   maxStreams?: number;
+  /** Told of every answered model run: how long its windows waited (metrics). */
+  onRun?: (run: VadRun) => void;
 }
 
 let shared: SileroVad | null = null;
@@ -268,7 +270,7 @@ export class SileroVad implements VadStage {
     if (this.closed) throw new Error('SileroVad: closed');
     let b = this.batchers.get(sampleRate);
     if (!b) {
-      b = new RateBatcher(model, sampleRate, this.limits);
+      b = new RateBatcher(model, sampleRate, this.limits, this.options.onRun);
       this.batchers.set(sampleRate, b);
     }
     return b;
