@@ -20,6 +20,7 @@ import { cell, percentile, summarize } from './capacity/stats.js';
 import type { Summary } from './capacity/stats.js';
 import { STAGE_FIELDS, stageLatencies } from './capacity/stages.js';
 import type { StageField } from './capacity/stages.js';
+import { bucketQuantile, bucketsBetween, countOf, histogramOf } from './capacity/scrape.js';
 import { renderCapacityChart } from './capacity/svg-chart.js';
 
 const USAGE = `usage: npm run bench:capacity -- [--steps 10,50,100,200,300,400] [--step-seconds 60]
@@ -99,8 +100,15 @@ interface StepResult {
   windowSeconds: number;
   /** With `--stages`: the gateway's own split of its turns in the window, per stage. */
   stagesMs?: Record<StageField, Summary>;
+  /**
+   * The VAD's model runs in the window, from the gateway's `/metrics`: how long each run's oldest
+   * window waited (p50 and p99 estimated from the histogram's buckets, in ms).
+   */
+  vadRuns: { runs: number; waitP50Ms: number | null; waitP99Ms: number | null };
 }
 
+/** Seconds to ms, one decimal. */
+const msOf = (s: number | null) => (s === null ? null : Math.round(s * 10_000) / 10);
 const MiB = 2 ** 20;
 const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
 
@@ -124,16 +132,21 @@ console.log(
 );
 
 const stack = await startStack(stackOptions);
+const metricsUrl = stack.gateway.url.replace(/^ws/, 'http').replace(/\/v1\/realtime$/, '/metrics');
+/** The VAD scores G.711 at 8 kHz and 24 kHz PCM at 16 kHz. */
+const vadRate = FORMAT === 'pcmu' ? '8000' : '16000';
+const vadWaits = async () =>
+  histogramOf(await (await fetch(metricsUrl)).text(), 'realtime_gateway_vad_wait_seconds', { rate: vadRate });
 const idleRss = stack.gatewayRssBytes();
 console.log(
   `gateway pid ${stack.gateway.pid}, idle RSS ${mib(idleRss)} MiB; emulators pid ${stack.emulators.pid}\n`,
 );
 
 const header =
-  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | event loop busy | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
+  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | VAD run wait p50 / p99 ms | event loop busy | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
 const row = (s: StepResult) =>
   `| ${s.sessions} | ${s.turns} | ${cell(s.latencyMs.p50)} | ${cell(s.latencyMs.p99)} | ${cell(s.addedP99Ms)} | ` +
-  `${cell(s.eventLoopDelayMs.p99)} | ${s.eventLoopUtilization.toFixed(2)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
+  `${cell(s.eventLoopDelayMs.p99)} | ${cell(s.vadRuns.waitP50Ms)} / ${cell(s.vadRuns.waitP99Ms)} | ${s.eventLoopUtilization.toFixed(2)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
   `${s.cpu.gatewayCores.toFixed(2)} / ${s.cpu.emulatorsCores.toFixed(2)} / ${s.cpu.loadCores.toFixed(2)} | ` +
   `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ${s.errors}${s.refused ? ` (${s.refused} refused)` : ''} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
 console.log(header);
@@ -155,10 +168,12 @@ try {
     await sleep(SETTLE_SECONDS * 1000);
     await stack.gateway.probe.resetEventLoopDelay();
     stack.load.lateness = [];
+    const vadFrom = await vadWaits();
     const a = stack.cpu();
     const wallFrom = Date.now();
     await sleep(STEP_SECONDS * 1000);
     const b = stack.cpu();
+    const vad = bucketsBetween(vadFrom, await vadWaits());
     const wallTo = Date.now();
     const eld = await stack.gateway.probe.eventLoopDelay();
     const rss = stack.gatewayRssBytes();
@@ -192,6 +207,11 @@ try {
       appendLatenessMs: summarize(stack.load.lateness),
       loadAverage: loadAverage(),
       windowSeconds: Math.round((b.at - a.at) / 100) / 10,
+      vadRuns: {
+        runs: countOf(vad),
+        waitP50Ms: msOf(bucketQuantile(vad, 0.5)),
+        waitP99Ms: msOf(bucketQuantile(vad, 0.99)),
+      },
       stagesMs:
         STAGES && GATEWAY_LOG
           ? stageLatencies(readFileSync(GATEWAY_LOG, 'utf8'), wallFrom, wallTo)

@@ -7,9 +7,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Args } from '../../scripts/capacity/harness.js';
 import { cpuMsOf, parseCpuMs, parseRssBytes, treeOf } from '../../scripts/capacity/procfs.js';
+import { bucketQuantile, bucketsBetween, countOf, histogramOf } from '../../scripts/capacity/scrape.js';
 import { stageLatencies } from '../../scripts/capacity/stages.js';
 import { percentile, relativeChange, summarize } from '../../scripts/capacity/stats.js';
 import { niceStep, renderCapacityChart } from '../../scripts/capacity/svg-chart.js';
+import { GatewayMetrics } from '../../src/server/metrics.js';
 
 describe('capacity stats', () => {
   it('interpolates percentiles between closest ranks', () => {
@@ -73,6 +75,50 @@ describe('stage latencies from the gateway log', () => {
     expect(stages.vadWaitMs).toEqual({ n: 2, p50: 510, p99: 519.8, max: 520 });
     expect(stages.gatewayOverheadMs.n).toBe(2);
     expect(stages.sttFinalMs).toEqual({ n: 0, p50: null, p99: null, max: null });
+  });
+});
+
+describe('a histogram from /metrics', () => {
+  const run = (sampleRate: number, waitMs: number) => ({ sampleRate, windows: 10, waitMs, modelMs: 1 });
+  const VAD_WAIT = 'realtime_gateway_vad_wait_seconds';
+
+  it('differences two reads of one series and estimates quantiles inside the buckets', async () => {
+    const m = new GatewayMetrics({ processMetrics: false });
+    m.vadRun(run(8000, 500)); // before the window: not counted
+    m.vadRun(run(16000, 1)); // another rate: not counted
+    const before = histogramOf((await m.render()).body, VAD_WAIT, { rate: '8000' });
+    expect(countOf(before)).toBe(1);
+    // 98 runs between 20 and 35 ms, one at 40 ms, one past every bucket.
+    for (let i = 0; i < 98; i++) m.vadRun(run(8000, 30));
+    m.vadRun(run(8000, 40));
+    m.vadRun(run(8000, 9_000));
+    const window = bucketsBetween(before, histogramOf((await m.render()).body, VAD_WAIT, { rate: '8000' }));
+    expect(countOf(window)).toBe(100);
+    expect(window.sum).toBeCloseTo(98 * 0.03 + 0.04 + 9);
+    // Rank 50 of the 98 in (0.02, 0.035]: 0.02 + 0.015 * 50 / 98.
+    expect(bucketQuantile(window, 0.5)).toBeCloseTo(0.02 + (0.015 * 50) / 98);
+    // Rank 99 is the 40 ms run, alone in (0.035, 0.05].
+    expect(bucketQuantile(window, 0.99)).toBeCloseTo(0.05);
+    // The last rank is in +Inf: the highest finite bound is all the buckets can say.
+    expect(bucketQuantile(window, 1)).toBe(5);
+    expect(bucketQuantile(bucketsBetween(before, before), 0.5)).toBeNull();
+  });
+
+  it('matches labels exactly and ignores other metrics that share the prefix', () => {
+    const text = [
+      '# HELP x_seconds a',
+      'x_seconds_bucket{le="0.1",rate="8000"} 3',
+      'x_seconds_bucket{le="+Inf",rate="8000"} 4',
+      'x_seconds_bucket{le="+Inf",rate="8000",extra="1"} 50',
+      'x_seconds_sum{rate="8000"} 0.7',
+      'x_seconds_total 9',
+    ].join('\n');
+    const b = histogramOf(text, 'x_seconds', { rate: '8000' });
+    expect([...b.counts]).toEqual([
+      [0.1, 3],
+      [Infinity, 4],
+    ]);
+    expect(b.sum).toBe(0.7);
   });
 });
 
