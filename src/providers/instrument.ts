@@ -3,8 +3,7 @@
  * its stream throws is reported with the stage and provider name. Our own aborts (a cancelled
  * response, a fallback deadline) are not failures and are not reported.
  */
-import type { VadRun } from './silero/index.js';
-import type { LlmStage, SttStage, TtsStage } from './types.js';
+import type { LlmStage, SttStage, TtsStage, VadRun } from './types.js';
 
 /** A pipeline stage a provider serves. */
 export type ProviderStage = 'stt' | 'llm' | 'tts';

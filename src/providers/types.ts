@@ -22,6 +22,15 @@ export interface VadFrame {
   probability: number;
 }
 
+/** One model run of a batching VAD, as it reports it once answered (metrics). */
+export interface VadRun {
+  sampleRate: number;
+  /** Windows in the run, all steps together. */
+  windows: number;
+  /** From the run's oldest window being queued for the model to the run's answer, in ms. */
+  queuedMs: number;
+}
+
 /** Voice activity detection over a stream of PCM16 frames at one of `sampleRates`. */
 export interface VadStage {
   readonly label: string;

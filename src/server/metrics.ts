@@ -1,6 +1,6 @@
 /**
  * The Prometheus registry (prom-client) behind `GET /metrics`: per-stage turn latency, barge-in
- * stop time, the VAD's waits, sessions, responses, errors sent, provider failures and LLM
+ * stop time, the VAD's queue, sessions, responses, errors sent, provider failures and LLM
  * fallbacks, backpressure, and the process's own metrics (CPU, RSS, event-loop lag). Labels are
  * bounded sets (stage, provider, reason, status, error code, transport, sample rate): never a
  * session or response id.
@@ -9,7 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AdmissionRefusal, LoadSignal } from './admission.js';
 import type { ServerEvent } from '../../protocol/realtime/index.js';
 import type { ProviderMetrics, ProviderStage } from '../providers/instrument.js';
-import type { VadRun } from '../providers/silero/index.js';
+import type { VadRun } from '../providers/types.js';
 import type { TurnLatency } from '../session/realtime-session.js';
 
 /** Prefix of the gateway's own metric names. */
@@ -22,10 +22,10 @@ const PREFIX = 'realtime_gateway_';
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
 
 /**
- * Seconds a VAD window waited for its probability: a run answers in a few ms on an idle gateway,
- * and the waits that matter under load are tens to hundreds of ms.
+ * Seconds a VAD window waited for the model: a run answers in a few ms on an idle gateway, and the
+ * waits that matter under load are tens to hundreds of ms.
  */
-const VAD_WAIT_BUCKETS_S = [0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
+const VAD_QUEUE_BUCKETS_S = [0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
 /** Windows per VAD model run: one stream's single window up to thousands after a stall. */
 const VAD_RUN_WINDOWS_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 
@@ -63,8 +63,8 @@ export class GatewayMetrics implements ProviderMetrics {
   private readonly fallbacks: Counter<'provider' | 'reason'>;
   private readonly served: Counter<'provider'>;
   private readonly backpressure: Counter<'action'>;
-  private readonly vadWait: Histogram<'rate'>;
-  private readonly vadRunWindows: Histogram<'rate'>;
+  private readonly vadQueue: Histogram<'sample_rate_hz'>;
+  private readonly vadRunWindows: Histogram<'sample_rate_hz'>;
   /** What the load gauge reads; none until the gateway watches its load. */
   private load: LoadSignal | null = null;
 
@@ -144,17 +144,17 @@ export class GatewayMetrics implements ProviderMetrics {
       labelNames: ['action'],
       registers,
     });
-    this.vadWait = new Histogram({
-      name: `${PREFIX}vad_wait_seconds`,
-      help: "Silero VAD, per model run: how long the run's oldest window waited from being queued to its probability. Every turn's end is decided this much after its audio arrived, so this rises under load before turn latency does.",
-      labelNames: ['rate'],
-      buckets: VAD_WAIT_BUCKETS_S,
+    this.vadQueue = new Histogram({
+      name: `${PREFIX}vad_queue_seconds`,
+      help: "Per Silero VAD model run: how long the run's oldest window waited, from being queued for the model to its probability.",
+      labelNames: ['sample_rate_hz'],
+      buckets: VAD_QUEUE_BUCKETS_S,
       registers,
     });
     this.vadRunWindows = new Histogram({
       name: `${PREFIX}vad_run_windows`,
       help: 'Silero VAD: windows per model run (streams batched, times the steps of streams catching up).',
-      labelNames: ['rate'],
+      labelNames: ['sample_rate_hz'],
       buckets: VAD_RUN_WINDOWS_BUCKETS,
       registers,
     });
@@ -237,9 +237,9 @@ export class GatewayMetrics implements ProviderMetrics {
   }
 
   vadRun(run: VadRun): void {
-    const rate = String(run.sampleRate);
-    this.vadWait.observe({ rate }, run.waitMs / 1000);
-    this.vadRunWindows.observe({ rate }, run.windows);
+    const labels = { sample_rate_hz: String(run.sampleRate) };
+    this.vadQueue.observe(labels, run.queuedMs / 1000);
+    this.vadRunWindows.observe(labels, run.windows);
   }
 
   /** The exposition text and its content type. */

@@ -16,6 +16,7 @@
  * later can join. Open streams are capped, and the caller bounds each stream's queued windows.
  */
 import type { SileroModel } from './model.js';
+import type { VadRun } from '../types.js';
 import { WINDOW_SAMPLES } from './model.js';
 
 /** Stream ids, unique in the process so that models shared across rates never mix two streams. */
@@ -51,17 +52,6 @@ export interface BatchStream {
   infer(window: Int16Array): Promise<number | null>;
   /** Leaves the batcher; queued windows are dropped and their promises resolve null. */
   close(): void;
-}
-
-/** One model run, as the batcher reports it once answered (metrics). */
-export interface VadRun {
-  sampleRate: number;
-  /** Windows in the run, all steps together. */
-  windows: number;
-  /** From its oldest window being queued to the run's answer, in ms: the most any window waited. */
-  waitMs: number;
-  /** From sending the run to its answer, in ms. */
-  modelMs: number;
 }
 
 interface Pending {
@@ -219,6 +209,18 @@ export class RateBatcher {
     }
   }
 
+  /** Tells `onRun` of an answered run; a failing listener never fails the run's windows. */
+  private report(taken: readonly Pending[][], windows: number, answeredAt: number): void {
+    // Each stream's first taken window is its oldest.
+    let oldest = answeredAt;
+    for (const k of taken) oldest = Math.min(oldest, k[0]?.at ?? oldest);
+    try {
+      this.onRun?.({ sampleRate: this.sampleRate, windows, queuedMs: answeredAt - oldest });
+    } catch {
+      // Metrics are not worth a session's turn detection.
+    }
+  }
+
   private async flush(): Promise<void> {
     if (this.running || this.shutDown || this.queue.length === 0) return;
     this.running = true;
@@ -251,23 +253,13 @@ export class RateBatcher {
       const probabilities = await this.model.run(this.sampleRate, ids, counts, audio, forget);
       const answeredAt = performance.now();
       this.stats.modelMs += answeredAt - t;
-      if (this.onRun) {
-        // Each stream's first taken window is its oldest.
-        let oldest = answeredAt;
-        for (const k of taken) oldest = Math.min(oldest, k[0]?.at ?? oldest);
-        this.onRun({
-          sampleRate: this.sampleRate,
-          windows,
-          waitMs: answeredAt - oldest,
-          modelMs: answeredAt - t,
-        });
-      }
       this.stats.windows += windows;
       this.stats.runs++;
       for (let i = 0, first = 0; i < batch.length; first += counts[i]!, i++) {
         // A closed stream's windows resolve null in the finally below.
         if (!batch[i]!.closed) taken[i]!.forEach((p, k) => p.resolve(probabilities[first + k]!));
       }
+      if (this.onRun) this.report(taken, windows, answeredAt);
     } catch (err) {
       for (const t of taken) for (const p of t) p.reject(err);
     } finally {

@@ -7,4 +7,3 @@ export {
 } from './silero-vad.js';
 export type { SileroVadOptions } from './silero-vad.js';
 export { VadCapacityError } from './batcher.js';
-export type { VadRun } from './batcher.js';

@@ -4,8 +4,8 @@
  * streams run as one batch (batcher.ts).
  */
 import { Pcm16Framer } from '../../audio/framer.js';
-import type { VadFrame, VadStage } from '../types.js';
-import type { BatcherLimits, VadRun } from './batcher.js';
+import type { VadFrame, VadRun, VadStage } from '../types.js';
+import type { BatcherLimits } from './batcher.js';
 import { RateBatcher } from './batcher.js';
 import type { SileroModel, SileroModelOptions } from './model.js';
 import { loadSileroModel, modelFiles, WINDOW_SAMPLES } from './model.js';
