@@ -7,7 +7,7 @@
  * step, sessions kept from one step to the next; each step is measured over `--step-seconds` once
  * its new sessions have settled. Per step it prints the client-side end of speech to first audio
  * p50/p99 (and p99 added over the first step), the gateway's event-loop delay p99 (a preloaded
- * probe), how long the VAD's model runs waited (its /metrics histogram), the gateway's CPU ms per
+ * probe), how long the VAD's model runs were queued (its /metrics histogram), the gateway's CPU ms per
  * session-second of audio and RSS per session (from /proc), the
  * errors, and the CPU of the emulators and of the load, which share the two cores. It stops raising
  * N once a step has errors or its p99 has grown far past the target. Writes reports/capacity.json
@@ -22,6 +22,7 @@ import type { Summary } from './capacity/stats.js';
 import { STAGE_FIELDS, stageLatencies } from './capacity/stages.js';
 import type { StageField } from './capacity/stages.js';
 import { bucketQuantile, bucketsBetween, countOf, histogramOf } from './capacity/scrape.js';
+import type { Buckets } from './capacity/scrape.js';
 import { renderCapacityChart } from './capacity/svg-chart.js';
 
 const USAGE = `usage: npm run bench:capacity -- [--steps 10,50,100,200,300,400] [--step-seconds 60]
@@ -103,9 +104,9 @@ interface StepResult {
   stagesMs?: Record<StageField, Summary>;
   /**
    * The VAD's model runs in the window, from the gateway's `/metrics`: how long each run's oldest
-   * window waited (p50 and p99 estimated from the histogram's buckets, in ms).
+   * window was queued (p50 and p99 estimated from the histogram's buckets, in ms).
    */
-  vadRuns: { runs: number; waitP50Ms: number | null; waitP99Ms: number | null };
+  vadRuns: { runs: number | null; queuedP50Ms: number | null; queuedP99Ms: number | null };
 }
 
 /** Seconds to ms, one decimal. */
@@ -134,20 +135,25 @@ console.log(
 
 const stack = await startStack(stackOptions);
 const metricsUrl = stack.gateway.url.replace(/^ws/, 'http').replace(/\/v1\/realtime$/, '/metrics');
-/** The VAD scores G.711 at 8 kHz and 24 kHz PCM at 16 kHz. */
-const vadRate = FORMAT === 'pcmu' ? '8000' : '16000';
-const vadWaits = async () =>
-  histogramOf(await (await fetch(metricsUrl)).text(), 'realtime_gateway_vad_wait_seconds', { rate: vadRate });
+let metricsWarned = false;
+/** The VAD's queue histogram (both sample rates); null, said once, when `/metrics` is closed to the benchmark. */
+async function vadQueue(): Promise<Buckets | null> {
+  const res = await fetch(metricsUrl);
+  if (res.ok) return histogramOf(await res.text(), 'realtime_gateway_vad_queue_seconds');
+  if (!metricsWarned) console.log(`(no VAD queue figures: /metrics answered ${res.status})`);
+  metricsWarned = true;
+  return null;
+}
 const idleRss = stack.gatewayRssBytes();
 console.log(
   `gateway pid ${stack.gateway.pid}, idle RSS ${mib(idleRss)} MiB; emulators pid ${stack.emulators.pid}\n`,
 );
 
 const header =
-  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | VAD run wait p50 / p99 ms | event loop busy | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
+  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | VAD queue p50 / p99 ms | event loop busy | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
 const row = (s: StepResult) =>
   `| ${s.sessions} | ${s.turns} | ${cell(s.latencyMs.p50)} | ${cell(s.latencyMs.p99)} | ${cell(s.addedP99Ms)} | ` +
-  `${cell(s.eventLoopDelayMs.p99)} | ${cell(s.vadRuns.waitP50Ms)} / ${cell(s.vadRuns.waitP99Ms)} | ${s.eventLoopUtilization.toFixed(2)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
+  `${cell(s.eventLoopDelayMs.p99)} | ${cell(s.vadRuns.queuedP50Ms)} / ${cell(s.vadRuns.queuedP99Ms)} | ${s.eventLoopUtilization.toFixed(2)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
   `${s.cpu.gatewayCores.toFixed(2)} / ${s.cpu.emulatorsCores.toFixed(2)} / ${s.cpu.loadCores.toFixed(2)} | ` +
   `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ${s.errors}${s.refused ? ` (${s.refused} refused)` : ''} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
 console.log(header);
@@ -169,12 +175,13 @@ try {
     await sleep(SETTLE_SECONDS * 1000);
     await stack.gateway.probe.resetEventLoopDelay();
     stack.load.lateness = [];
-    const vadFrom = await vadWaits();
+    const vadFrom = await vadQueue();
     const a = stack.cpu();
     const wallFrom = Date.now();
     await sleep(STEP_SECONDS * 1000);
     const b = stack.cpu();
-    const vad = bucketsBetween(vadFrom, await vadWaits());
+    const vadTo = await vadQueue();
+    const vad = vadFrom && vadTo ? bucketsBetween(vadFrom, vadTo) : null;
     const wallTo = Date.now();
     const eld = await stack.gateway.probe.eventLoopDelay();
     const rss = stack.gatewayRssBytes();
@@ -209,9 +216,9 @@ try {
       loadAverage: loadAverage(),
       windowSeconds: Math.round((b.at - a.at) / 100) / 10,
       vadRuns: {
-        runs: countOf(vad),
-        waitP50Ms: msOf(bucketQuantile(vad, 0.5)),
-        waitP99Ms: msOf(bucketQuantile(vad, 0.99)),
+        runs: vad ? countOf(vad) : null,
+        queuedP50Ms: vad ? msOf(bucketQuantile(vad, 0.5)) : null,
+        queuedP99Ms: vad ? msOf(bucketQuantile(vad, 0.99)) : null,
       },
       stagesMs:
         STAGES && GATEWAY_LOG

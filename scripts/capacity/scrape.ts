@@ -10,8 +10,11 @@ export interface Buckets {
   sum: number;
 }
 
-/** The series of histogram `name` with exactly these labels (besides `le`) in exposition text. */
-export function histogramOf(text: string, name: string, labels: Record<string, string>): Buckets {
+/**
+ * Histogram `name` in exposition text, summed over every series that has these labels (any
+ * others, such as a sample rate, are summed over).
+ */
+export function histogramOf(text: string, name: string, labels: Record<string, string> = {}): Buckets {
   const counts = new Map<number, number>();
   let sum = 0;
   for (const line of text.split('\n')) {
@@ -22,14 +25,12 @@ export function histogramOf(text: string, name: string, labels: Record<string, s
     const got = Object.fromEntries(
       [...labelText.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k!, v!] as const),
     );
-    const { le, ...rest } = got;
-    const same =
-      Object.keys(rest).length === Object.keys(labels).length &&
-      Object.entries(labels).every(([k, v]) => rest[k] === v);
-    if (!same) continue;
-    if (metric === `${name}_bucket` && le !== undefined)
-      counts.set(le === '+Inf' ? Infinity : Number(le), Number(value));
-    else if (metric === `${name}_sum`) sum = Number(value);
+    if (!Object.entries(labels).every(([k, v]) => got[k] === v)) continue;
+    const { le } = got;
+    if (metric === `${name}_bucket` && le !== undefined) {
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      counts.set(bound, (counts.get(bound) ?? 0) + Number(value));
+    } else if (metric === `${name}_sum`) sum += Number(value);
   }
   return { counts, sum };
 }

@@ -79,20 +79,23 @@ describe('stage latencies from the gateway log', () => {
 });
 
 describe('a histogram from /metrics', () => {
-  const run = (sampleRate: number, waitMs: number) => ({ sampleRate, windows: 10, waitMs, modelMs: 1 });
-  const VAD_WAIT = 'realtime_gateway_vad_wait_seconds';
+  const run = (sampleRate: number, queuedMs: number) => ({ sampleRate, windows: 10, queuedMs });
+  const VAD_QUEUE = 'realtime_gateway_vad_queue_seconds';
 
   it('differences two reads of one series and estimates quantiles inside the buckets', async () => {
     const m = new GatewayMetrics({ processMetrics: false });
     m.vadRun(run(8000, 500)); // before the window: not counted
     m.vadRun(run(16000, 1)); // another rate: not counted
-    const before = histogramOf((await m.render()).body, VAD_WAIT, { rate: '8000' });
+    const before = histogramOf((await m.render()).body, VAD_QUEUE, { sample_rate_hz: '8000' });
     expect(countOf(before)).toBe(1);
     // 98 runs between 20 and 35 ms, one at 40 ms, one past every bucket.
     for (let i = 0; i < 98; i++) m.vadRun(run(8000, 30));
     m.vadRun(run(8000, 40));
     m.vadRun(run(8000, 9_000));
-    const window = bucketsBetween(before, histogramOf((await m.render()).body, VAD_WAIT, { rate: '8000' }));
+    const window = bucketsBetween(
+      before,
+      histogramOf((await m.render()).body, VAD_QUEUE, { sample_rate_hz: '8000' }),
+    );
     expect(countOf(window)).toBe(100);
     expect(window.sum).toBeCloseTo(98 * 0.03 + 0.04 + 9);
     // Rank 50 of the 98 in (0.02, 0.035]: 0.02 + 0.015 * 50 / 98.
@@ -104,21 +107,29 @@ describe('a histogram from /metrics', () => {
     expect(bucketQuantile(bucketsBetween(before, before), 0.5)).toBeNull();
   });
 
-  it('matches labels exactly and ignores other metrics that share the prefix', () => {
+  it('sums the series that have the labels asked for, and ignores metrics that share the prefix', () => {
     const text = [
       '# HELP x_seconds a',
       'x_seconds_bucket{le="0.1",rate="8000"} 3',
       'x_seconds_bucket{le="+Inf",rate="8000"} 4',
-      'x_seconds_bucket{le="+Inf",rate="8000",extra="1"} 50',
       'x_seconds_sum{rate="8000"} 0.7',
+      'x_seconds_bucket{le="0.1",rate="16000"} 1',
+      'x_seconds_bucket{le="+Inf",rate="16000"} 5',
+      'x_seconds_sum{rate="16000"} 2',
       'x_seconds_total 9',
     ].join('\n');
-    const b = histogramOf(text, 'x_seconds', { rate: '8000' });
-    expect([...b.counts]).toEqual([
+    const at8k = histogramOf(text, 'x_seconds', { rate: '8000' });
+    expect([...at8k.counts]).toEqual([
       [0.1, 3],
       [Infinity, 4],
     ]);
-    expect(b.sum).toBe(0.7);
+    expect(at8k.sum).toBe(0.7);
+    const both = histogramOf(text, 'x_seconds');
+    expect([...both.counts]).toEqual([
+      [0.1, 4],
+      [Infinity, 9],
+    ]);
+    expect(both.sum).toBe(2.7);
   });
 });
 
