@@ -1,6 +1,6 @@
 /**
  * Does the Silero child's scheduling policy hold up the event loop?
- * `npx tsx scripts/bench-vad-sched.ts [--seconds 8] [--rounds 3]` (Linux, with util-linux's `chrt`).
+ * `npm run bench:vad-sched -- [--seconds 8] [--rounds 3]` (Linux, with util-linux's `chrt`).
  *
  * Two busy processes hold both cores, as the gateway, the emulators and the load do in
  * `npm run bench:capacity`. This process plays the gateway's event loop: it sends a VAD run (64
@@ -11,13 +11,15 @@
  * the default policy all the same.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Args } from './capacity/harness.js';
+import { percentile } from './capacity/stats.js';
 import { modelFiles, WINDOW_SAMPLES } from '../src/providers/silero/model.js';
 import { loadProcessModel } from '../src/providers/silero/process-model.js';
 import { loadSpeech } from '../test/fixtures/speech/index.js';
 
-const USAGE = 'usage: npx tsx scripts/bench-vad-sched.ts [--seconds 8] [--rounds 3]';
+const USAGE = 'usage: npm run bench:vad-sched -- [--seconds 8] [--rounds 3]';
 const args = Args.parse(USAGE);
 const SECONDS = args.number('--seconds', 8);
 const ROUNDS = args.number('--rounds', 3);
@@ -35,18 +37,17 @@ const burn = (ms: number) => {
   const end = performance.now() + ms;
   while (performance.now() < end);
 };
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * xs.length)]!;
+const ms = (xs: number[], q: number, digits: number) => +percentile(xs, q)!.toFixed(digits);
 
-const hogs = [0, 1].map(() =>
-  spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }).on('error', () => undefined),
-);
 const files = modelFiles();
 const model = await loadProcessModel({
   ortPath: files.ortPath,
   modelPath: files.defaultModelPath,
   intraOpNumThreads: 1,
 });
+const hogs: ChildProcess[] = [];
 try {
+  for (let i = 0; i < 2; i++) hogs.push(spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }));
   const rows: Record<string, unknown>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const policy of ['other', 'batch'] as const) {
@@ -66,10 +67,10 @@ try {
         round: round + 1,
         policy: policy === 'other' ? 'default (SCHED_OTHER)' : 'SCHED_BATCH',
         runs: held.length,
-        heldP50Ms: +quantile(held, 0.5).toFixed(3),
-        heldP90Ms: +quantile(held, 0.9).toFixed(3),
-        heldP99Ms: +quantile(held, 0.99).toFixed(3),
-        roundTripP50Ms: +quantile(trips, 0.5).toFixed(2),
+        heldP50Ms: ms(held, 0.5, 3),
+        heldP90Ms: ms(held, 0.9, 3),
+        heldP99Ms: ms(held, 0.99, 3),
+        roundTripP50Ms: ms(trips, 0.5, 2),
       });
     }
   }
