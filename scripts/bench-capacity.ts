@@ -7,11 +7,10 @@
  * step, sessions kept from one step to the next; each step is measured over `--step-seconds` once
  * its new sessions have settled. Per step it prints the client-side end of speech to first audio
  * p50/p99 (and p99 added over the first step), the gateway's event-loop delay p99 (a preloaded
- * probe), how long the VAD's model runs were queued (its /metrics histogram), the gateway's CPU ms per
- * session-second of audio and RSS per session (from /proc), the
- * errors, and the CPU of the emulators and of the load, which share the two cores. It stops raising
- * N once a step has errors or its p99 has grown far past the target. Writes reports/capacity.json
- * and reports/capacity.svg.
+ * probe), how long the VAD's model runs were queued (its /metrics histogram), the gateway's CPU
+ * ms per session-second of audio and RSS per session (from /proc), the errors, and the CPU of the
+ * emulators and of the load, which share the two cores. It stops raising N once a step has errors
+ * or its p99 has grown far past the target. Writes reports/capacity.json and reports/capacity.svg.
  */
 import { readFileSync } from 'node:fs';
 import { Args, cpuSplit, loadAverage, machine, sleep, startStack, writeReport } from './capacity/harness.js';
