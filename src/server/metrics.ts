@@ -5,7 +5,7 @@
  * bounded sets (stage, provider, reason, status, error code, transport, sample rate): never a
  * session or response id.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
 import type { AdmissionRefusal, LoadSignal } from './admission.js';
 import type { ServerEvent } from '../../protocol/realtime/index.js';
 import type { ProviderMetrics, ProviderStage } from '../providers/instrument.js';
@@ -27,7 +27,7 @@ const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.
  */
 const VAD_QUEUE_BUCKETS_S = [0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5];
 /** Windows per VAD model run: one stream's single window up to thousands after a stall. */
-const VAD_RUN_WINDOWS_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
+const VAD_RUN_WINDOWS_BUCKETS = exponentialBuckets(1, 2, 14);
 
 /** The parts of `TurnLatency` exported as stages, with their label. */
 const STAGES: readonly [keyof TurnLatency, string][] = [
