@@ -6,9 +6,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -151,7 +152,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Child & { url:
     { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
   );
   const c = track(child);
-  if (opts.logFile) child.stderr!.pipe(createWriteStream(opts.logFile));
+  if (opts.logFile) {
+    // A fresh checkout has no reports/ folder, and a stream that cannot open would crash the run.
+    mkdirSync(dirname(opts.logFile), { recursive: true });
+    child.stderr!.pipe(createWriteStream(opts.logFile));
+  }
   const url = `ws://127.0.0.1:${port}/v1/realtime`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
