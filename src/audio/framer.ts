@@ -1,26 +1,45 @@
 /**
  * Cuts a stream of PCM16 chunks of any size into frames of a fixed number of samples. Each frame
- * is a fresh array the receiver may keep; less than one frame is held between pushes.
+ * is the receiver's to keep: its samples are never written again. Less than one frame of audio is
+ * held between pushes.
+ *
+ * Frames are cut from slabs of several frames: a typed array of a VAD window's size is a backing
+ * store of its own (about 1 µs to make, and memory the GC tracks apart), and the VAD path made one
+ * per window of every session. A slab lives as long as any frame cut from it.
  */
+const FRAMES_PER_SLAB = 8;
+
 export class Pcm16Framer {
-  private frame: Int16Array;
+  private slab: Int16Array;
+  /** Where the frame being filled starts in the slab. */
+  private start = 0;
   private filled = 0;
 
   constructor(readonly frameSamples: number) {
-    this.frame = new Int16Array(frameSamples);
+    this.slab = new Int16Array(frameSamples * FRAMES_PER_SLAB);
+  }
+
+  /** Samples held towards the next frame. */
+  get held(): number {
+    return this.filled;
   }
 
   /** Copies `pcm` in and hands over each frame it completes, in order. */
   push(pcm: Int16Array, onFrame: (frame: Int16Array) => void): void {
+    const n = this.frameSamples;
     for (let off = 0; off < pcm.length;) {
-      const take = Math.min(this.frameSamples - this.filled, pcm.length - off);
-      this.frame.set(pcm.subarray(off, off + take), this.filled);
+      const take = Math.min(n - this.filled, pcm.length - off);
+      this.slab.set(pcm.subarray(off, off + take), this.start + this.filled);
       this.filled += take;
       off += take;
-      if (this.filled < this.frameSamples) return;
-      const full = this.frame;
-      this.frame = new Int16Array(this.frameSamples);
+      if (this.filled < n) return;
+      const full = this.slab.subarray(this.start, this.start + n);
       this.filled = 0;
+      this.start += n;
+      if (this.start === this.slab.length) {
+        this.slab = new Int16Array(this.slab.length);
+        this.start = 0;
+      }
       onFrame(full);
     }
   }
