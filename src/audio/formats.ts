@@ -58,16 +58,17 @@ export function samplesToMs(sampleCount: number, sampleRate: number): number {
 
 /**
  * Decodes wire bytes to PCM16 samples at the format's own rate (24 kHz for audio/pcm, 8 kHz for G.711).
- * Throws RangeError for audio/pcm with an odd byte length.
+ * Throws RangeError for audio/pcm with an odd byte length. G.711 samples go into `into` when it is
+ * long enough (the result is then a view of it, valid until the caller reuses it).
  */
-export function decodeToPcm16(format: AudioFormatType, bytes: Uint8Array): Int16Array {
+export function decodeToPcm16(format: AudioFormatType, bytes: Uint8Array, into?: Int16Array): Int16Array {
   switch (format) {
     case 'audio/pcm':
       return bytesToPcm16(bytes);
     case 'audio/pcmu':
-      return decodeMulaw(bytes);
+      return decodeMulaw(bytes, into);
     case 'audio/pcma':
-      return decodeAlaw(bytes);
+      return decodeAlaw(bytes, into);
   }
 }
 

@@ -102,8 +102,9 @@ function encodeWith(table: Uint8Array, pcm: Int16Array): Uint8Array {
   return out;
 }
 
-function decodeWith(table: Int16Array, bytes: Uint8Array): Int16Array {
-  const out = new Int16Array(bytes.length);
+function decodeWith(table: Int16Array, bytes: Uint8Array, into?: Int16Array): Int16Array {
+  const out =
+    into && into.length >= bytes.length ? into.subarray(0, bytes.length) : new Int16Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i] as number] as number;
   return out;
 }
@@ -114,8 +115,8 @@ export function encodeMulaw(pcm: Int16Array): Uint8Array {
 }
 
 /** Decodes μ-law bytes to PCM16 samples (one sample per byte). */
-export function decodeMulaw(bytes: Uint8Array): Int16Array {
-  return decodeWith(MULAW_DECODE, bytes);
+export function decodeMulaw(bytes: Uint8Array, into?: Int16Array): Int16Array {
+  return decodeWith(MULAW_DECODE, bytes, into);
 }
 
 /** Encodes PCM16 samples to A-law bytes (one byte per sample). */
@@ -124,6 +125,6 @@ export function encodeAlaw(pcm: Int16Array): Uint8Array {
 }
 
 /** Decodes A-law bytes to PCM16 samples (one sample per byte). */
-export function decodeAlaw(bytes: Uint8Array): Int16Array {
-  return decodeWith(ALAW_DECODE, bytes);
+export function decodeAlaw(bytes: Uint8Array, into?: Int16Array): Int16Array {
+  return decodeWith(ALAW_DECODE, bytes, into);
 }

@@ -54,6 +54,8 @@ export class ServerVad {
   private readonly vadRate: number;
   /** Decoded audio in VAD_CHUNK_MS chunks. */
   private readonly framer: Pcm16Framer;
+  /** G.711 appends are decoded here: a 20 ms append's own array was a backing store per append. */
+  private scratch = new Int16Array(0);
 
   constructor(
     vad: VadStage,
@@ -76,7 +78,9 @@ export class ServerVad {
 
   /** Feeds appended bytes (in the session's input format). */
   push(bytes: Uint8Array): void {
-    let pcm = decodeToPcm16(this.format, bytes);
+    // The decoded samples only live through this call (the framer and resampler copy them).
+    if (this.scratch.length < bytes.length) this.scratch = new Int16Array(bytes.length);
+    let pcm = decodeToPcm16(this.format, bytes, this.scratch);
     if (this.resampler) pcm = this.resampler.push(pcm);
     this.framer.push(pcm, this.toVad);
   }

@@ -73,4 +73,20 @@ describe('audio formats', () => {
     expect(Array.from(decodeToPcm16('audio/pcma', Uint8Array.of(0xd5, 0x55)))).toEqual([8, -8]);
     expect(() => decodeToPcm16('audio/pcm', Uint8Array.of(1))).toThrow(RangeError);
   });
+
+  it("decodes G.711 into a caller's array when it is long enough, and into a new one otherwise", () => {
+    const ulaw = encodeMulaw(Int16Array.of(0, 1000, -1000));
+    const into = new Int16Array(4).fill(7);
+    const got = decodeToPcm16('audio/pcmu', ulaw, into);
+    expect(got.buffer).toBe(into.buffer);
+    expect(Array.from(got)).toEqual(Array.from(decodeMulaw(ulaw)));
+    expect(into[3]).toBe(7);
+    const alaw = Uint8Array.of(0xd5, 0x55);
+    expect(decodeToPcm16('audio/pcma', alaw, into).buffer).toBe(into.buffer);
+    expect(Array.from(into.subarray(0, 2))).toEqual([8, -8]);
+    const short = new Int16Array(2);
+    const fresh = decodeToPcm16('audio/pcmu', ulaw, short);
+    expect(fresh.buffer).not.toBe(short.buffer);
+    expect(Array.from(fresh)).toEqual(Array.from(decodeMulaw(ulaw)));
+  });
 });
