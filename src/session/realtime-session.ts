@@ -26,6 +26,7 @@ import type { ClientTransport } from './event-writer.js';
 import { InputAudioBuffer } from './input-audio-buffer.js';
 import { SessionLifetime } from './lifetime.js';
 import type { ExpiryReason } from './lifetime.js';
+import { ItemEvents } from './item-events.js';
 import { entryFromClientItem, userAudioEntry } from './item-input.js';
 import type { SessionLimits } from './limits.js';
 import { awaitTranscripts, prepareRequest } from './response-request.js';
@@ -40,7 +41,6 @@ import {
 import type { SessionDefaults } from './session-config.js';
 import { transcribeItem } from './transcriber.js';
 import type { AudioFormatType } from '../audio/formats.js';
-import { truncateItem } from './truncate.js';
 import { fixedTextLlm } from './fixed-text.js';
 import type { TurnLatency } from './turn-latency.js';
 import { VadTurns } from './vad-turns.js';
@@ -116,6 +116,7 @@ export class RealtimeSession {
   private modelOpen: boolean;
   private readonly latencyOf = new Map<ResponseRun, () => TurnLatency>();
   private readonly turns: VadTurns;
+  private readonly items: ItemEvents;
   private readonly lifetime: SessionLifetime;
   /** Waiting for the session to have no active response (a graceful drain). */
   private idleWaiters: (() => void)[] = [];
@@ -172,6 +173,13 @@ export class RealtimeSession {
       activate: (run) => this.active.add(run),
       measure: (run, latency) => this.latencyOf.set(run, latency),
       bargeIn: (stopMs) => o.onBargeIn?.(stopMs),
+    });
+    this.items = new ItemEvents({
+      session: () => this.session,
+      conversation: this.conversation,
+      writer: this.writer,
+      active: () => this.active,
+      transcribe: (entry, audio, announce) => this.transcribe(entry, audio, announce),
     });
   }
 
@@ -285,13 +293,13 @@ export class RealtimeSession {
         this.writer.emit({ type: 'input_audio_buffer.cleared' });
         return;
       case 'conversation.item.create':
-        return this.onItemCreate(event);
+        return this.items.create(event);
       case 'conversation.item.retrieve':
-        return this.onItemRetrieve(event);
+        return this.items.retrieve(event);
       case 'conversation.item.delete':
-        return this.onItemDelete(event);
+        return this.items.delete(event);
       case 'conversation.item.truncate':
-        return this.onItemTruncate(event);
+        return this.items.truncate(event);
       case 'response.create':
         return this.onResponseCreate(event);
       case 'response.cancel':
@@ -399,7 +407,7 @@ export class RealtimeSession {
       item_id: entry.item.id,
       previous_item_id: inserted.previousItemId,
     });
-    this.announce(entry, inserted.previousItemId);
+    this.items.announce(entry, inserted.previousItemId);
     return true;
   }
 
@@ -413,83 +421,6 @@ export class RealtimeSession {
       writer: this.writer,
       signal: this.abort.signal,
       log: (msg, fields) => this.o.log('warn', msg, { sessionId: this.id, ...fields }),
-    });
-  }
-
-  private announce(entry: Entry, previousItemId: string | null): void {
-    const item = wireItem(entry);
-    this.writer.emit({ type: 'conversation.item.added', previous_item_id: previousItemId, item });
-    this.writer.emit({ type: 'conversation.item.done', previous_item_id: previousItemId, item });
-  }
-
-  private onItemCreate(event: ClientEventOf<'conversation.item.create'>): void {
-    const made = entryFromClientItem(event.item, this.session.audio.input.format, 'item');
-    if (!made.ok) return this.fail(made.error.code, event.event_id, made.error.param, made.error.message);
-    const { entry, audio } = made;
-    if (entry.item.type === 'function_call_output' && !this.conversation.hasCall(entry.item.call_id)) {
-      return this.fail(
-        'invalid_call_id',
-        event.event_id,
-        'item.call_id',
-        `No function_call item has call_id '${entry.item.call_id}'.`,
-      );
-    }
-    const inserted = this.conversation.insert(entry, event.previous_item_id);
-    if (!inserted.ok) {
-      const param =
-        inserted.error === 'item_not_found'
-          ? 'previous_item_id'
-          : inserted.error === 'duplicate_item_id'
-            ? 'item.id'
-            : null;
-      return this.fail(inserted.error, event.event_id, param);
-    }
-    this.announce(entry, inserted.previousItemId);
-    this.transcribeClientAudio(entry, audio, true);
-  }
-
-  /** Client audio with no transcript is transcribed; a given transcript is what the LLM sees. */
-  private transcribeClientAudio(entry: Entry, audio: Uint8Array | null, announce: boolean): void {
-    const part =
-      entry.item.type === 'message' ? entry.item.content.find((p) => p.type === 'input_audio') : undefined;
-    if (part?.type !== 'input_audio') return;
-    if (audio && part.transcript === null) this.transcribe(entry, [audio], announce);
-    else entry.extras.transcript = part.transcript;
-  }
-
-  private itemNotFound(eventId: string | undefined, itemId: string): void {
-    this.fail('item_not_found', eventId, 'item_id', `Item with item_id '${itemId}' not found.`);
-  }
-
-  private onItemRetrieve(event: ClientEventOf<'conversation.item.retrieve'>): void {
-    const entry = this.conversation.get(event.item_id);
-    if (!entry) return this.itemNotFound(event.event_id, event.item_id);
-    this.writer.emit({ type: 'conversation.item.retrieved', item: wireItem(entry, true) });
-  }
-
-  private onItemDelete(event: ClientEventOf<'conversation.item.delete'>): void {
-    if (!this.conversation.delete(event.item_id)) {
-      return this.itemNotFound(event.event_id, event.item_id);
-    }
-    this.writer.emit({ type: 'conversation.item.deleted', item_id: event.item_id });
-  }
-
-  private onItemTruncate(event: ClientEventOf<'conversation.item.truncate'>): void {
-    const entry = this.conversation.get(event.item_id);
-    if (!entry) return this.itemNotFound(event.event_id, event.item_id);
-    // The client stopped playing this item: a response still producing it ends first, so its
-    // content is complete and nothing is appended after the cut.
-    for (const run of this.active) if (run.owns(event.item_id)) run.cancel('client_cancelled');
-    const result = truncateItem(entry, event.content_index, event.audio_end_ms);
-    if (!result.ok)
-      return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
-    if (result.audio) this.conversation.setAudio(entry, result.audio, result.bytesPerMs, event.audio_end_ms);
-    else entry.extras.audioMs = event.audio_end_ms;
-    this.writer.emit({
-      type: 'conversation.item.truncated',
-      item_id: event.item_id,
-      content_index: event.content_index,
-      audio_end_ms: event.audio_end_ms,
     });
   }
 
@@ -561,7 +492,7 @@ export class RealtimeSession {
         const made = entryFromClientItem(item, session.audio.input.format, `response.input[${i}]`);
         if (!made.ok) return this.fail(made.error.code, eventId, made.error.param, made.error.message);
         // Inline user audio needs its words too, but this item is not in the conversation: no events.
-        this.transcribeClientAudio(made.entry, made.audio, false);
+        this.items.transcribeClientAudio(made.entry, made.audio, false);
         built.push(made.entry);
       }
       context = built;
@@ -660,21 +591,6 @@ export class RealtimeSession {
     this.o.transport.close(CLOSE_SESSION_EXPIRED, reason === 'idle' ? 'session idle' : 'session expired');
     this.close();
   }
-}
-
-/** The item as sent on the wire; audio bytes only when `withAudio` (retrieve). */
-function wireItem(entry: Entry, withAudio = false): Entry['item'] {
-  const { item, extras } = entry;
-  if (item.type !== 'message') return { ...item };
-  const audio = withAudio && extras.audio ? Buffer.concat(extras.audio).toString('base64') : undefined;
-  return {
-    ...item,
-    content: item.content.map((p) =>
-      audio !== undefined && (p.type === 'input_audio' || p.type === 'output_audio')
-        ? { ...p, audio }
-        : { ...p },
-    ),
-  };
 }
 
 /** The `event_id` of a raw event, if it has one, without trusting it to parse. */
