@@ -7,6 +7,9 @@
  *    several batch waits: mean batch size, model time per window, event-loop utilization (the
  *    simulated clients' own timers included) and the added delay (from a window's last sample
  *    arriving to its frame coming out).
+ * 4. The session side: main-thread CPU per session-second of 20 ms G.711 appends going through
+ *    ServerVad (decoding, framing, the batcher's queue, the model's answers read back) for 200
+ *    sessions, fed as fast as the model keeps up. The model's own time is in its child process.
  * The real-time capacity figure is 32 ms divided by the per-window cost: streams one core keeps
  * up with if it does nothing else. onnxruntime-node runs on the calling thread, so that core is
  * the event loop's.
@@ -16,6 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { loadSileroModel } from '../src/providers/silero/model.js';
 import { SileroVad } from '../src/providers/silero/index.js';
 import { loadSpeech } from '../test/fixtures/speech/index.js';
+import { encodeMulaw } from '../src/audio/g711.js';
+import { ServerVad } from '../src/session/server-vad.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -150,7 +155,58 @@ async function benchRealTime(): Promise<void> {
   results.realTime = rows;
 }
 
+/** Main-thread CPU of `n` sessions' server VAD over `seconds` of 20 ms μ-law appends each. */
+async function sessionSide(n: number, seconds: number): Promise<number> {
+  const ulaw = encodeMulaw(loadSpeech('two-turns', 8000));
+  const vad = await SileroVad.load();
+  const config = {
+    threshold: 0.5,
+    negativeThreshold: 0.35,
+    prefixPaddingMs: 300,
+    silenceDurationMs: 500,
+    maxSilenceMs: 500,
+    minSpeechMs: 100,
+    idleTimeoutMs: null,
+  };
+  const hooks = {
+    speechStarted: () => undefined,
+    speechStopped: () => undefined,
+    failed: (err: unknown) => {
+      throw err;
+    },
+  };
+  const sessions = Array.from({ length: n }, () => new ServerVad(vad, 'audio/pcmu', config, 0, hooks));
+  const windowsDone = () => vad.stats(8000).windows;
+  const cpu = process.cpuUsage();
+  for (let k = 0; k < seconds * 50; k++) {
+    const at = (k * 160) % (ulaw.length - 160);
+    for (const s of sessions) s.push(ulaw.subarray(at, at + 160));
+    // Half a second at a time, then wait for the model: its queue stays short, as in real time.
+    if (k % 25 === 24) {
+      const due = n * (Math.floor(((k + 1) * 160) / 256) - 4);
+      while (windowsDone() < due) await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+  const used = process.cpuUsage(cpu);
+  for (const s of sessions) s.close();
+  await vad.close();
+  return (used.user + used.system) / 1000 / (n * seconds);
+}
+
+async function benchSessionSide(): Promise<void> {
+  const n = 200;
+  const seconds = quick ? 5 : 20;
+  await sessionSide(n, 2); // warm-up, not counted
+  const runs: number[] = [];
+  for (let r = 0; r < (quick ? 3 : 5); r++) runs.push(await sessionSide(n, seconds));
+  const row = { sessions: n, seconds, cpuMsPerSessionSecond: +median(runs).toFixed(4) };
+  console.log('\n4. Server VAD, session side: main-thread CPU per session-second (median)');
+  console.table([row]);
+  results.sessionSide = { ...row, runs };
+}
+
 await benchModel();
 await benchStageFast();
 await benchRealTime();
+await benchSessionSide();
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));
