@@ -79,6 +79,10 @@ describe('the registry', () => {
     expect(await value(m, 'vad_queue_seconds', at8k, '_count')).toBe(2);
     expect(await value(m, 'vad_queue_seconds', at8k, '_sum')).toBeCloseTo(0.016);
     expect(await value(m, 'vad_run_windows', at8k, '_sum')).toBe(42);
+    // A saturated gateway's waits of 5 to 10 s fall in a bucket of their own, not only in +Inf.
+    m.vadRun({ sampleRate: 8000, windows: 900, queuedMs: 7_000 });
+    expect(await value(m, 'vad_queue_seconds', { ...at8k, le: '5' }, '_bucket')).toBe(2);
+    expect(await value(m, 'vad_queue_seconds', { ...at8k, le: '10' }, '_bucket')).toBe(3);
     const text = (await m.render()).body;
     expect(text).not.toContain('sess_a');
   });
