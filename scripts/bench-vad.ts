@@ -21,6 +21,7 @@ import { SileroVad } from '../src/providers/silero/index.js';
 import { loadSpeech } from '../test/fixtures/speech/index.js';
 import { encodeMulaw } from '../src/audio/g711.js';
 import { ServerVad } from '../src/session/server-vad.js';
+import { turnDetectorConfigFor } from '../src/pipeline/turn-detector.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -159,15 +160,8 @@ async function benchRealTime(): Promise<void> {
 async function sessionSide(n: number, seconds: number): Promise<number> {
   const ulaw = encodeMulaw(loadSpeech('two-turns', 8000));
   const vad = await SileroVad.load();
-  const config = {
-    threshold: 0.5,
-    negativeThreshold: 0.35,
-    prefixPaddingMs: 300,
-    silenceDurationMs: 500,
-    maxSilenceMs: 500,
-    minSpeechMs: 100,
-    idleTimeoutMs: null,
-  };
+  // What a session with the default server_vad settings runs.
+  const config = turnDetectorConfigFor({ type: 'server_vad', threshold: 0.5, silence_duration_ms: 500 });
   const hooks = {
     speechStarted: () => undefined,
     speechStopped: () => undefined,
