@@ -27,6 +27,8 @@ const VAD_CHUNK_MS = 32;
  * same audio by 8 samples (0.5 ms) moves them (0.08 to 0.32).
  */
 export const VAD_RESAMPLER_QUALITY: ResamplerQuality = { stopbandDb: 60, passbandRatio: 0.8 };
+/** Largest G.711 append decoded into the reused array: 200 ms at 8 kHz (clients send 20 to 100 ms). */
+const MAX_SCRATCH_SAMPLES = 1_600;
 /** Audio waiting for the VAD, 10 s; past this the VAD is falling behind real time by seconds. */
 const MAX_PENDING_VAD_CHUNKS = Math.ceil(10_000 / VAD_CHUNK_MS);
 
@@ -78,9 +80,14 @@ export class ServerVad {
 
   /** Feeds appended bytes (in the session's input format). */
   push(bytes: Uint8Array): void {
-    // The decoded samples only live through this call (the framer and resampler copy them).
-    if (this.scratch.length < bytes.length) this.scratch = new Int16Array(bytes.length);
-    let pcm = decodeToPcm16(this.format, bytes, this.scratch);
+    // The decoded samples only live through this call (the framer and resampler copy them). Only
+    // G.711 decodes into it, and only appends of ordinary size, so one large append pins nothing.
+    let into: Int16Array | undefined;
+    if (this.format !== 'audio/pcm' && bytes.length <= MAX_SCRATCH_SAMPLES) {
+      if (this.scratch.length < bytes.length) this.scratch = new Int16Array(bytes.length);
+      into = this.scratch;
+    }
+    let pcm = decodeToPcm16(this.format, bytes, into);
     if (this.resampler) pcm = this.resampler.push(pcm);
     this.framer.push(pcm, this.toVad);
   }
