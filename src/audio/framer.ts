@@ -5,19 +5,19 @@
  *
  * Frames are cut from slabs of several frames: a typed array of a VAD window's size is a backing
  * store of its own (about 1 µs to make, and memory the GC tracks apart), and the VAD path made one
- * per window of every session. A slab lives as long as any frame cut from it.
+ * per window of every session. A slab lives as long as any frame cut from it, and is made when
+ * the first sample needs it: a framer that is never pushed to holds nothing.
  */
 const FRAMES_PER_SLAB = 8;
+const EMPTY = new Int16Array(0);
 
 export class Pcm16Framer {
-  private slab: Int16Array;
+  private slab = EMPTY;
   /** Where the frame being filled starts in the slab. */
   private start = 0;
   private filled = 0;
 
-  constructor(readonly frameSamples: number) {
-    this.slab = new Int16Array(frameSamples * FRAMES_PER_SLAB);
-  }
+  constructor(readonly frameSamples: number) {}
 
   /** Samples held towards the next frame. */
   get held(): number {
@@ -28,6 +28,10 @@ export class Pcm16Framer {
   push(pcm: Int16Array, onFrame: (frame: Int16Array) => void): void {
     const n = this.frameSamples;
     for (let off = 0; off < pcm.length;) {
+      if (this.start === this.slab.length) {
+        this.slab = new Int16Array(n * FRAMES_PER_SLAB);
+        this.start = 0;
+      }
       const take = Math.min(n - this.filled, pcm.length - off);
       this.slab.set(pcm.subarray(off, off + take), this.start + this.filled);
       this.filled += take;
@@ -36,10 +40,6 @@ export class Pcm16Framer {
       const full = this.slab.subarray(this.start, this.start + n);
       this.filled = 0;
       this.start += n;
-      if (this.start === this.slab.length) {
-        this.slab = new Int16Array(this.slab.length);
-        this.start = 0;
-      }
       onFrame(full);
     }
   }
