@@ -23,8 +23,9 @@ const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.
 
 /**
  * Seconds a VAD window waited for the model: a run answers in a few ms on an idle gateway, and the
- * waits that matter under load are tens to hundreds of ms. The top bucket is 10 s, where a session's
- * VAD restarts (10 s of audio waiting); with 5 s on top a saturated gateway only read "over 5 s".
+ * waits that matter under load are tens to hundreds of ms. The top bucket is 10 s, the order of
+ * a session's VAD restart (10 s of its audio waiting): with 5 s on top, a saturated gateway only
+ * read "over 5 s".
  */
 const VAD_QUEUE_BUCKETS_S = [
   0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10,

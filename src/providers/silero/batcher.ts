@@ -45,8 +45,8 @@ export interface BatcherLimits {
 /** One stream's handle: submit a window, get its probability. */
 export interface BatchStream {
   /**
-   * Queues `window` (exactly the rate's window size of 16-bit samples; the batcher keeps it, so
-   * pass a fresh array). Windows are answered in order. Resolves with the speech probability, or
+   * Queues `window` (exactly the rate's window size of 16-bit samples; the batcher keeps it until
+   * the window is answered, so it must not be written to afterwards). Windows are answered in order. Resolves with the speech probability, or
    * null when the stream was closed.
    */
   infer(window: Int16Array): Promise<number | null>;
