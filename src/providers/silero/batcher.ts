@@ -46,8 +46,8 @@ export interface BatcherLimits {
 export interface BatchStream {
   /**
    * Queues `window` (exactly the rate's window size of 16-bit samples; the batcher keeps it until
-   * the window is answered, so it must not be written to afterwards). Windows are answered in order. Resolves with the speech probability, or
-   * null when the stream was closed.
+   * the window is answered, so it must not be written to afterwards). Windows are answered in
+   * order. Resolves with the speech probability, or null when the stream was closed.
    */
   infer(window: Int16Array): Promise<number | null>;
   /** Leaves the batcher; queued windows are dropped and their promises resolve null. */
