@@ -56,8 +56,11 @@ export class ServerVad {
   private readonly vadRate: number;
   /** Decoded audio in VAD_CHUNK_MS chunks. */
   private readonly framer: Pcm16Framer;
-  /** G.711 appends are decoded here: a 20 ms append's own array was a backing store per append. */
-  private scratch = new Int16Array(0);
+  /**
+   * G.711 appends of up to MAX_SCRATCH_SAMPLES are decoded here (a larger one gets its own array):
+   * a 20 ms append's own array was a backing store per append. PCM needs none.
+   */
+  private readonly scratch: Int16Array | undefined;
 
   constructor(
     vad: VadStage,
@@ -74,20 +77,15 @@ export class ServerVad {
         ? null
         : new StreamingResampler(inputRate, this.vadRate, VAD_RESAMPLER_QUALITY);
     this.framer = new Pcm16Framer((VAD_CHUNK_MS * this.vadRate) / 1000);
+    this.scratch = format === 'audio/pcm' ? undefined : new Int16Array(MAX_SCRATCH_SAMPLES);
     this.detector = new TurnDetector(config);
     void this.run(vad);
   }
 
   /** Feeds appended bytes (in the session's input format). */
   push(bytes: Uint8Array): void {
-    // The decoded samples only live through this call (the framer and resampler copy them). Only
-    // G.711 decodes into it, and only appends of ordinary size, so one large append pins nothing.
-    let into: Int16Array | undefined;
-    if (this.format !== 'audio/pcm' && bytes.length <= MAX_SCRATCH_SAMPLES) {
-      if (this.scratch.length < bytes.length) this.scratch = new Int16Array(bytes.length);
-      into = this.scratch;
-    }
-    let pcm = decodeToPcm16(this.format, bytes, into);
+    // The decoded samples only live through this call (the framer and resampler copy them).
+    let pcm = decodeToPcm16(this.format, bytes, this.scratch);
     if (this.resampler) pcm = this.resampler.push(pcm);
     this.framer.push(pcm, this.toVad);
   }
