@@ -8,8 +8,10 @@
  * memory; control events (cancel, errors, `response.done`) still go out at once. Past
  * `maxOutboundBufferBytes` the reader is judged too slow and the socket closes with 1013.
  */
+import { errorBody } from '../../protocol/realtime/index.js';
 import type {
   DialectCodec,
+  ErrorCode,
   OutgoingEvent,
   RealtimeErrorBody,
   ServerEvent,
@@ -80,6 +82,11 @@ export class EventWriter {
   /** Sends an `error` event. */
   error(body: RealtimeErrorBody): void {
     this.emit({ type: 'error', error: body });
+  }
+
+  /** Refuses a client event: an `error` with its code, the event's id and the parameter at fault. */
+  refuse(code: ErrorCode, eventId: string | undefined, param: string | null, message?: string): void {
+    this.error(errorBody(code, { eventId: eventId ?? null, param, message }));
   }
 
   /** Whether the socket holds more unsent bytes than the high-water mark. */

@@ -2,8 +2,7 @@
  * The client's conversation item events (`conversation.item.create`, `.retrieve`, `.delete`,
  * `.truncate`) and the announcements every inserted item gets, for one session.
  */
-import { errorBody } from '../../protocol/realtime/index.js';
-import type { ClientEventOf, ErrorCode, SessionObject } from '../../protocol/realtime/index.js';
+import type { ClientEventOf, SessionObject } from '../../protocol/realtime/index.js';
 import type { Conversation, Entry } from './conversation.js';
 import type { EventWriter } from './event-writer.js';
 import { entryFromClientItem } from './item-input.js';
@@ -29,10 +28,11 @@ export class ItemEvents {
   create(event: ClientEventOf<'conversation.item.create'>): void {
     const { conversation } = this.h;
     const made = entryFromClientItem(event.item, this.h.session().audio.input.format, 'item');
-    if (!made.ok) return this.fail(made.error.code, event.event_id, made.error.param, made.error.message);
+    if (!made.ok)
+      return this.h.writer.refuse(made.error.code, event.event_id, made.error.param, made.error.message);
     const { entry, audio } = made;
     if (entry.item.type === 'function_call_output' && !conversation.hasCall(entry.item.call_id)) {
-      return this.fail(
+      return this.h.writer.refuse(
         'invalid_call_id',
         event.event_id,
         'item.call_id',
@@ -47,7 +47,7 @@ export class ItemEvents {
           : inserted.error === 'duplicate_item_id'
             ? 'item.id'
             : null;
-      return this.fail(inserted.error, event.event_id, param);
+      return this.h.writer.refuse(inserted.error, event.event_id, param);
     }
     this.announce(entry, inserted.previousItemId);
     this.transcribeClientAudio(entry, audio, true);
@@ -72,7 +72,12 @@ export class ItemEvents {
     for (const run of this.h.active()) if (run.owns(event.item_id)) run.cancel('client_cancelled');
     const result = truncateItem(entry, event.content_index, event.audio_end_ms);
     if (!result.ok)
-      return this.fail(result.error.code, event.event_id, result.error.param, result.error.message);
+      return this.h.writer.refuse(
+        result.error.code,
+        event.event_id,
+        result.error.param,
+        result.error.message,
+      );
     if (result.audio)
       this.h.conversation.setAudio(entry, result.audio, result.bytesPerMs, event.audio_end_ms);
     else entry.extras.audioMs = event.audio_end_ms;
@@ -101,11 +106,7 @@ export class ItemEvents {
   }
 
   private notFound(eventId: string | undefined, itemId: string): void {
-    this.fail('item_not_found', eventId, 'item_id', `Item with item_id '${itemId}' not found.`);
-  }
-
-  private fail(code: ErrorCode, eventId: string | undefined, param: string | null, message?: string): void {
-    this.h.writer.error(errorBody(code, { eventId: eventId ?? null, param, message }));
+    this.h.writer.refuse('item_not_found', eventId, 'item_id', `Item with item_id '${itemId}' not found.`);
   }
 }
 

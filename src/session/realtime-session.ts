@@ -328,7 +328,7 @@ export class RealtimeSession {
     param: string | null,
     message?: string,
   ): undefined {
-    this.writer.error(errorBody(code, { eventId: eventId ?? null, param, message }));
+    this.writer.refuse(code, eventId, param, message);
     return undefined;
   }
 

@@ -111,12 +111,7 @@ export class VadTurns {
       if (!this.vadWarned) {
         // No VAD stage in this build: say so once rather than stay silent.
         this.vadWarned = true;
-        this.h.writer.error(
-          errorBody('turn_detection_unavailable', {
-            eventId: eventId ?? null,
-            param: 'session.audio.input.turn_detection',
-          }),
-        );
+        this.h.writer.refuse('turn_detection_unavailable', eventId, 'session.audio.input.turn_detection');
       }
       return;
     }
