@@ -10,7 +10,6 @@ import type {
   Dialect,
   DialectCodec,
   ErrorCode,
-  RealtimeSessionObject,
   ResponseParams,
   ServerEvent,
   SessionObject,
@@ -27,17 +26,13 @@ import { InputAudioBuffer } from './input-audio-buffer.js';
 import { SessionLifetime } from './lifetime.js';
 import type { ExpiryReason } from './lifetime.js';
 import { ItemEvents } from './item-events.js';
-import { entryFromClientItem, userAudioEntry } from './item-input.js';
+import { userAudioEntry } from './item-input.js';
 import type { SessionLimits } from './limits.js';
 import { awaitTranscripts, prepareRequest } from './response-request.js';
 import type { LanguagePolicy } from './response-request.js';
+import { admitResponse } from './response-admission.js';
 import { ResponseRun } from './response-run.js';
-import {
-  applySessionUpdate,
-  checkTools,
-  defaultRealtimeSession,
-  defaultTranscriptionSession,
-} from './session-config.js';
+import { applySessionUpdate, defaultRealtimeSession, defaultTranscriptionSession } from './session-config.js';
 import type { SessionDefaults } from './session-config.js';
 import { transcribeItem } from './transcriber.js';
 import type { AudioFormatType } from '../audio/formats.js';
@@ -437,66 +432,19 @@ export class RealtimeSession {
     /** Words to speak as they are, instead of asking the LLM. */
     fixedText?: string,
   ): ResponseRun | undefined {
-    if (this.session.type !== 'realtime') {
-      return this.fail(
-        'invalid_request',
-        eventId,
-        'type',
-        'response.create is not available in a transcription session.',
-      );
-    }
-    const session: RealtimeSessionObject = this.session;
-    const outOfBand = params.conversation === 'none';
-    const current = this.activeDefault();
-    if (!outOfBand && current) {
-      return this.fail(
-        'conversation_already_has_active_response',
-        eventId,
-        null,
-        `Conversation already has an active response in progress: ${current.id}. Wait until the response is finished before creating a new one.`,
-      );
-    }
-    const toolError = checkTools(
-      params.tools ?? session.tools,
-      params.tool_choice ?? session.tool_choice,
-      'response',
-    );
-    if (toolError) return this.fail(toolError.code, eventId, toolError.param, toolError.message);
-    if (!outOfBand && !this.conversation.hasRoom())
-      return this.fail('conversation_item_limit_reached', eventId, null);
-    if (this.active.size >= this.o.limits.maxConcurrentResponses) {
-      return this.fail(
-        'too_many_active_responses',
-        eventId,
-        null,
-        `This session already runs ${this.active.size} responses, the most it may run at once.`,
-      );
-    }
-    // A snapshot: items created while this response waits for transcripts are not its context.
-    let context: readonly Entry[] = [...this.conversation.entries()];
-    if (params.input) {
-      const built: Entry[] = [];
-      for (const [i, item] of params.input.entries()) {
-        if (item.type === 'item_reference') {
-          const ref = this.conversation.get(item.id);
-          if (!ref)
-            return this.fail(
-              'item_not_found',
-              eventId,
-              `response.input[${i}].id`,
-              `Item with id '${item.id}' not found.`,
-            );
-          built.push(ref);
-          continue;
-        }
-        const made = entryFromClientItem(item, session.audio.input.format, `response.input[${i}]`);
-        if (!made.ok) return this.fail(made.error.code, eventId, made.error.param, made.error.message);
-        // Inline user audio needs its words too, but this item is not in the conversation: no events.
-        this.items.transcribeClientAudio(made.entry, made.audio, false);
-        built.push(made.entry);
-      }
-      context = built;
-    }
+    const admission = admitResponse(params, {
+      session: this.session,
+      conversation: this.conversation,
+      activeInConversation: this.activeDefault()?.id,
+      activeCount: this.active.size,
+      maxConcurrentResponses: this.o.limits.maxConcurrentResponses,
+    });
+    if (!admission.ok) return this.fail(admission.code, eventId, admission.param, admission.message);
+    const { session, outOfBand } = admission;
+    let context = admission.context;
+    // Inline user audio needs its words too, but these items are not in the conversation: no events.
+    for (const { entry, audio } of admission.inlineAudio)
+      this.items.transcribeClientAudio(entry, audio, false);
     const voice = params.audio?.output?.voice ?? session.audio.output.voice;
     const run = new ResponseRun({
       writer: this.writer,
