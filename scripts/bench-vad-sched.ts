@@ -15,7 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Args } from './capacity/harness.js';
 import { percentile } from './capacity/stats.js';
-import { modelFiles, WINDOW_SAMPLES } from '../src/providers/silero/model.js';
+import { sileroPackagePath, WINDOW_SAMPLES } from '../src/providers/silero/model.js';
 import { loadProcessModel } from '../src/providers/silero/process-model.js';
 import { loadSpeech } from '../test/fixtures/speech/index.js';
 
@@ -39,10 +39,9 @@ const burn = (ms: number) => {
 };
 const ms = (xs: number[], q: number, digits: number) => +percentile(xs, q)!.toFixed(digits);
 
-const files = modelFiles();
 const model = await loadProcessModel({
-  ortPath: files.ortPath,
-  modelPath: files.defaultModelPath,
+  packagePath: sileroPackagePath(),
+  modelPath: null,
   intraOpNumThreads: 1,
 });
 const hogs: ChildProcess[] = [];

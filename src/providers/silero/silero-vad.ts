@@ -8,7 +8,7 @@ import type { VadFrame, VadRun, VadStage } from '../types.js';
 import type { BatcherLimits } from './batcher.js';
 import { RateBatcher } from './batcher.js';
 import type { SileroModel, SileroModelOptions } from './model.js';
-import { loadSileroModel, modelFiles, WINDOW_SAMPLES } from './model.js';
+import { loadSileroModel, sileroPackagePath, WINDOW_SAMPLES } from './model.js';
 import { loadProcessModel } from './process-model.js';
 
 /**
@@ -260,10 +260,9 @@ export class SileroVad implements VadStage {
 
   /** The model in its child process (process-model.ts). */
   private loadInChild(): Promise<SileroModel> {
-    const { ortPath, defaultModelPath } = modelFiles();
     return loadProcessModel({
-      ortPath,
-      modelPath: this.options.modelPath ?? defaultModelPath,
+      packagePath: sileroPackagePath(),
+      modelPath: this.options.modelPath ?? null,
       intraOpNumThreads: this.options.intraOpNumThreads ?? 1,
     });
   }
