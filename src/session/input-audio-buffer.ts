@@ -3,10 +3,13 @@
  * timeline (milliseconds of audio appended since the session began, across format changes), so
  * server VAD can cut a turn out of it by time.
  */
+import { ByteBlocks, joinOwned } from '../audio/byte-blocks.js';
 
 /** Appended audio chunks in the session's input format. */
 export class InputAudioBuffer {
+  /** Views of the appended audio, copied into blocks of the buffer's own (byte-blocks.ts). */
   private chunks: Uint8Array[] = [];
+  private readonly blocks = new ByteBlocks();
   private bytes = 0;
   /** Timeline position of the first buffered byte, in bytes of the current format since `baseMs`. */
   private startByte = 0;
@@ -46,7 +49,7 @@ export class InputAudioBuffer {
   append(chunk: Uint8Array): boolean {
     if ((this.bytes + chunk.byteLength) / this.bytesPerMs > this.maxMs) return false;
     if (chunk.byteLength === 0) return true;
-    this.chunks.push(chunk);
+    this.blocks.appendTo(this.chunks, chunk);
     this.bytes += chunk.byteLength;
     this.appended += chunk.byteLength;
     return true;
@@ -80,13 +83,14 @@ export class InputAudioBuffer {
 
   /** Copies the audio from timeline position `ms` to the end. */
   copyFrom(ms: number): Uint8Array {
-    const all = Buffer.concat(this.chunks);
+    const all = joinOwned(this.chunks);
     return all.subarray(Math.min(all.byteLength, Math.max(0, this.byteAt(ms) - this.startByte)));
   }
 
   /** Takes the audio between two timeline positions and drops everything before the second. */
   takeRange(fromMs: number, toMs: number): Uint8Array {
-    const all = Buffer.concat(this.chunks);
+    // Its tail stays as the buffer's next audio: an array of its own, not a slice of Node's pool.
+    const all = joinOwned(this.chunks);
     const from = Math.min(all.byteLength, Math.max(0, this.byteAt(fromMs) - this.startByte));
     const to = Math.min(all.byteLength, Math.max(from, this.byteAt(toMs) - this.startByte));
     const out = all.subarray(from, to);

@@ -3,9 +3,13 @@
  * connection gets this audio first, so the utterance in progress is transcribed whole.
  */
 
+import { ByteBlocks } from '../../audio/byte-blocks.js';
+
 /** Audio not yet covered by a final, with its place on the current connection's byte clock. */
 export class ReplayBuffer {
+  /** Views of the kept audio, copied into blocks of the buffer's own (byte-blocks.ts). */
   private chunks: Uint8Array[] = [];
+  private readonly blocks = new ByteBlocks();
   private keptBytes = 0;
   /** Offset of the first kept byte on the current connection's byte clock. */
   private startByte = 0;
@@ -26,7 +30,7 @@ export class ReplayBuffer {
 
   /** Keeps a chunk that was (or, while reconnecting, will be) sent. */
   add(chunk: Uint8Array): void {
-    this.chunks.push(chunk);
+    this.blocks.appendTo(this.chunks, chunk);
     this.keptBytes += chunk.byteLength;
     const over = this.keptBytes - this.maxBytes;
     if (over > 0) this.dropFront(Math.ceil(over / this.sampleBytes) * this.sampleBytes);

@@ -1,0 +1,65 @@
+/**
+ * Keeps audio chunks in arrays of its own for as long as a turn lasts.
+ *
+ * A decoded 20 ms append, or a joined 100 ms STT frame, is usually a slice of Node's shared 8 KiB
+ * Buffer pool. Held for the seconds of a turn, each slice keeps its whole slab alive past the young
+ * generation, so the slabs are promoted and die in old space, where only a full GC frees them:
+ * with 100 sessions the append Buffers were the largest group of objects that outlived the young
+ * generation (sampled with the heap profiler, keeping only objects freed by full GCs). Copied here,
+ * the pool's slices die young, and consecutive chunks become one view per block.
+ */
+
+/** Block size: 2 s of G.711, a third of a second of 24 kHz PCM. */
+export const BLOCK_BYTES = 16 * 1024;
+
+/** Append-only blocks: a block is never written twice, so every view handed out stays valid. */
+export class ByteBlocks {
+  private block = new Uint8Array(0);
+  private used = 0;
+
+  constructor(private readonly blockBytes = BLOCK_BYTES) {}
+
+  /**
+   * Appends a copy of `chunk` to `chunks`: it extends the last view when the copy follows it in
+   * the same block. A chunk that owns its whole buffer is kept as it is; one larger than a quarter
+   * block gets an array of its own.
+   */
+  appendTo(chunks: Uint8Array[], chunk: Uint8Array): void {
+    const n = chunk.byteLength;
+    if (n === 0) return;
+    if (chunk.byteOffset === 0 && chunk.buffer.byteLength === n) {
+      chunks.push(chunk);
+      return;
+    }
+    if (n > this.blockBytes / 4) {
+      const own = new Uint8Array(n);
+      own.set(chunk);
+      chunks.push(own);
+      return;
+    }
+    if (this.used + n > this.block.byteLength) {
+      this.block = new Uint8Array(this.blockBytes);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.block.set(chunk, at);
+    this.used += n;
+    const last = chunks[chunks.length - 1];
+    if (last && last.buffer === this.block.buffer && last.byteOffset + last.byteLength === at)
+      chunks[chunks.length - 1] = new Uint8Array(this.block.buffer, last.byteOffset, last.byteLength + n);
+    else chunks.push(new Uint8Array(this.block.buffer, at, n));
+  }
+}
+
+/** The chunks joined into one new array that shares memory with nothing else. */
+export function joinOwned(chunks: readonly Uint8Array[]): Uint8Array {
+  let bytes = 0;
+  for (const c of chunks) bytes += c.byteLength;
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}

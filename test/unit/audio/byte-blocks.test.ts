@@ -1,0 +1,86 @@
+/** Audio chunks copied into blocks of their own: same bytes, fewer views, no slice of Node's pool kept. */
+import { describe, expect, it } from 'vitest';
+import { ByteBlocks, joinOwned } from '../../../src/audio/byte-blocks.js';
+import { ReplayBuffer } from '../../../src/providers/deepgram/replay-buffer.js';
+import { InputAudioBuffer } from '../../../src/session/input-audio-buffer.js';
+
+/** A small Buffer cut from Node's shared pool, as a decoded append is. */
+const pooled = (bytes: number[]) => Buffer.from(Buffer.from(bytes).toString('base64'), 'base64');
+const bytesOf = (chunks: readonly Uint8Array[]) => Array.from(joinOwned(chunks));
+
+describe('ByteBlocks', () => {
+  it('copies small chunks, so changing or freeing the source does not touch them', () => {
+    const blocks = new ByteBlocks(64);
+    const chunks: Uint8Array[] = [];
+    const src = pooled([1, 2, 3, 4]);
+    expect(src.buffer.byteLength).toBeGreaterThan(src.byteLength);
+    blocks.appendTo(chunks, src);
+    src.fill(9);
+    expect(bytesOf(chunks)).toEqual([1, 2, 3, 4]);
+    expect(chunks[0]!.buffer).not.toBe(src.buffer);
+  });
+
+  it('joins consecutive chunks into one view per block, and starts a new block when one is full', () => {
+    const blocks = new ByteBlocks(16);
+    const chunks: Uint8Array[] = [];
+    const want: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const c = pooled([i, i, i]);
+      blocks.appendTo(chunks, c);
+      want.push(i, i, i);
+    }
+    // Five 3-byte chunks fill 15 of a block's 16 bytes; the sixth starts the next block.
+    expect(chunks.map((c) => c.byteLength)).toEqual([15, 15]);
+    expect(bytesOf(chunks)).toEqual(want);
+  });
+
+  it('never writes over a view it handed out, even after the list that held it was emptied', () => {
+    const blocks = new ByteBlocks(16);
+    const first: Uint8Array[] = [];
+    blocks.appendTo(first, pooled([1, 2]));
+    const second: Uint8Array[] = [];
+    blocks.appendTo(second, pooled([3, 4]));
+    expect(second).toHaveLength(1);
+    expect(bytesOf(first)).toEqual([1, 2]);
+    expect(bytesOf(second)).toEqual([3, 4]);
+  });
+
+  it('keeps a chunk that owns its whole buffer, and gives a large slice an array of its own', () => {
+    const blocks = new ByteBlocks(16);
+    const chunks: Uint8Array[] = [];
+    const owned = new Uint8Array([5, 6, 7]);
+    blocks.appendTo(chunks, owned);
+    expect(chunks[0]).toBe(owned);
+    const big = new Uint8Array(32).fill(8).subarray(4, 24);
+    blocks.appendTo(chunks, big);
+    expect(chunks[1]!.buffer).not.toBe(big.buffer);
+    expect(chunks[1]!.byteLength).toBe(20);
+    expect(bytesOf(chunks)).toEqual([5, 6, 7, ...new Array<number>(20).fill(8)]);
+  });
+});
+
+describe('buffers that hold audio for a turn', () => {
+  it('the input audio buffer keeps no slice of the pool, through take, takeRange and copyFrom', () => {
+    const input = new InputAudioBuffer(8, 10_000, 1);
+    const appends = Array.from({ length: 50 }, (_, i) => pooled(new Array<number>(160).fill(i)));
+    for (const a of appends) input.append(a);
+    const pools = new Set(appends.map((a) => a.buffer));
+    const kept = input.takeRange(0, 500);
+    expect(kept.byteLength).toBe(4000);
+    expect(pools.has(kept.buffer as ArrayBuffer)).toBe(false);
+    expect(pools.has(input.copyFrom(500).buffer as ArrayBuffer)).toBe(false);
+    const rest = input.take();
+    expect(rest.some((c) => pools.has(c.buffer as ArrayBuffer))).toBe(false);
+    expect(bytesOf([kept, ...rest])).toEqual(appends.flatMap((a) => Array.from(a)));
+  });
+
+  it('the STT replay buffer keeps no slice of the pool and replays the same bytes', () => {
+    const replay = new ReplayBuffer(10_000, 2);
+    const frames = Array.from({ length: 8 }, (_, i) => pooled(new Array<number>(800).fill(i)));
+    for (const f of frames) replay.add(f);
+    replay.finalizedUpTo(1600);
+    const again = replay.restart();
+    expect(again.some((c) => frames.some((f) => f.buffer === c.buffer))).toBe(false);
+    expect(bytesOf(again)).toEqual(frames.slice(2).flatMap((f) => Array.from(f)));
+  });
+});
