@@ -15,6 +15,7 @@ import type {
   Voice,
 } from '../../protocol/realtime/index.js';
 import { encodeBase64 } from '../audio/base64.js';
+import { ByteBlocks } from '../audio/byte-blocks.js';
 import { AUDIO_FORMATS, bytesPerMs } from '../audio/formats.js';
 import { SentenceChunker } from '../pipeline/sentence-chunker.js';
 import type { AudioSpec, LlmRequest, LlmUsage, Stages, WordTiming } from '../providers/types.js';
@@ -232,10 +233,12 @@ export class ResponseRun {
   /** Feeds sentences to the TTS and streams its audio out as deltas. */
   private async speak(slot: MessageSlot, pieces: Channel<string>, signal: AbortSignal): Promise<void> {
     const spec = audioSpecOf(this.s.format);
-    // The item keeps what was sent: held audio that a cancel drops was never heard.
+    // The item keeps what was sent: held audio that a cancel drops was never heard. It is copied
+    // into blocks of its own: TTS chunks are slices of Node's Buffer pool (byte-blocks.ts).
+    const blocks = new ByteBlocks();
     const pacer = new OutputAudioPacer(bytesPerMs(this.s.format.type), (audio) => {
       if (this.finished) return;
-      slot.audio.push(audio);
+      blocks.appendTo(slot.audio, audio);
       this.s.onAudio();
       this.timings.firstAudioAt ??= performance.now();
       this.emitPart(slot, 'response.output_audio.delta', encodeBase64(audio));
