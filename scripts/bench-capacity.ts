@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { Args, cpuSplit, loadAverage, machine, sleep, startStack, writeReport } from './capacity/harness.js';
 import type { CpuSplit } from './capacity/harness.js';
+import type { GcSummary } from './capacity/processes.js';
 import { formatLabel, latenciesIn } from './capacity/load.js';
 import { cell, percentile, summarize } from './capacity/stats.js';
 import type { Summary } from './capacity/stats.js';
@@ -85,6 +86,8 @@ interface StepResult {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** The event loop's busy share over the step, 0 to 1 (the load guard's measure). */
   eventLoopUtilization: number;
+  /** The gateway's GCs over the step (promotion: what only full GCs free). */
+  gc: GcSummary;
   gatewayCpuMsPerSessionS: number;
   cpu: CpuSplit;
   gatewayRssMiB: number;
@@ -149,12 +152,13 @@ console.log(
 );
 
 const header =
-  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | VAD queue p50 / p99 ms | event loop busy | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | errors | append lateness p99 ms | load avg 1m |';
+  '| sessions | turns | p50 ms | p99 ms | p99 added ms | ELD p99 ms | VAD queue p50 / p99 ms | event loop busy | gw CPU ms/session-s | CPU cores gw / emu / load | RSS MiB | RSS/session MiB | GC ms/s · promoted MiB/s · full GCs | errors | append lateness p99 ms | load avg 1m |';
 const row = (s: StepResult) =>
   `| ${s.sessions} | ${s.turns} | ${cell(s.latencyMs.p50)} | ${cell(s.latencyMs.p99)} | ${cell(s.addedP99Ms)} | ` +
   `${cell(s.eventLoopDelayMs.p99)} | ${cell(s.vadRuns.queuedP50Ms)} / ${cell(s.vadRuns.queuedP99Ms)} | ${s.eventLoopUtilization.toFixed(2)} | ${cell(s.gatewayCpuMsPerSessionS, 2)} | ` +
   `${s.cpu.gatewayCores.toFixed(2)} / ${s.cpu.emulatorsCores.toFixed(2)} / ${s.cpu.loadCores.toFixed(2)} | ` +
-  `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ${s.errors}${s.refused ? ` (${s.refused} refused)` : ''} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
+  `${s.gatewayRssMiB} | ${cell(s.rssPerSessionMiB, 2)} | ` +
+  `${cell(s.gc.ms === null ? null : s.gc.ms / s.gc.seconds)} · ${cell(s.gc.promotedMiB / s.gc.seconds, 2)} · ${s.gc.fullGcs} | ${s.errors}${s.refused ? ` (${s.refused} refused)` : ''} | ${cell(s.appendLatenessMs.p99)} | ${s.loadAverage[0]} |`;
 console.log(header);
 console.log(
   `|${header
@@ -200,6 +204,7 @@ try {
       addedP99Ms: latency.p99 !== null && base !== null ? Math.round((latency.p99 - base) * 10) / 10 : null,
       eventLoopDelayMs: { p50: eld.p50, p99: eld.p99, max: eld.max },
       eventLoopUtilization: eld.utilization,
+      gc: eld.gc,
       gatewayCpuMsPerSessionS:
         Math.round(((b.gatewayMs - a.gatewayMs) / (active * ((b.at - a.at) / 1000))) * 100) / 100,
       cpu: cpuSplit(a, b),

@@ -94,11 +94,24 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The gateway's GCs since the probe's last reset, from `v8.GCProfiler`. */
+export interface GcSummary {
+  /** Length of the window. */
+  seconds: number;
+  scavenges: number;
+  /** Mark-compacts: the only GCs that free what scavenges promoted. */
+  fullGcs: number;
+  /** Time in GC, all kinds; null on a Node whose GC profile format the probe does not know. */
+  ms: number | null;
+  /** How much old space (with large objects) grew across the scavenges, in MiB. */
+  promotedMiB: number;
+}
+
 /** The gateway child's probe (scripts/capacity/gateway-probe.mjs), over IPC. */
 export interface Probe {
   resetEventLoopDelay(): Promise<void>;
-  /** Since the last reset: the delay's percentiles (ms) and the loop's busy share (0 to 1). */
-  eventLoopDelay(): Promise<{ p50: number; p99: number; max: number; utilization: number }>;
+  /** Since the last reset: the delay's percentiles (ms), the loop's busy share (0 to 1) and its GCs. */
+  eventLoopDelay(): Promise<{ p50: number; p99: number; max: number; utilization: number; gc: GcSummary }>;
   activeHandles(): Promise<Record<string, number>>;
   memory(): Promise<GatewayMemory>;
   /** Writes a heap snapshot of the gateway to `path`; resolves with the file written. */
