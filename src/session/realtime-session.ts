@@ -443,7 +443,7 @@ export class RealtimeSession {
     const { session, outOfBand } = admission;
     let context = admission.context;
     // Inline user audio needs its words too, but these items are not in the conversation: no events.
-    for (const { entry, audio } of admission.inlineAudio)
+    for (const { entry, audio } of admission.clientItems)
       this.items.transcribeClientAudio(entry, audio, false);
     const voice = params.audio?.output?.voice ?? session.audio.output.voice;
     const run = new ResponseRun({

@@ -35,8 +35,11 @@ export interface Admitted {
    * waits for transcripts are not part of it), or the entries of `response.input`.
    */
   context: readonly Entry[];
-  /** Inline user audio of `response.input` the STT must hear before the response can answer it. */
-  inlineAudio: { entry: Entry; audio: Uint8Array | null }[];
+  /**
+   * The items of `response.input` made here (not references), with their decoded audio: user
+   * audio goes to the STT, or its given transcript is taken, once the response is admitted.
+   */
+  clientItems: { entry: Entry; audio: Uint8Array | null }[];
 }
 
 /** Why a response may not start. */
@@ -78,9 +81,9 @@ export function admitResponse(params: ResponseParams, state: AdmissionState): Ad
     );
   }
   if (!params.input)
-    return { ok: true, session, outOfBand, context: [...conversation.entries()], inlineAudio: [] };
+    return { ok: true, session, outOfBand, context: [...conversation.entries()], clientItems: [] };
   const context: Entry[] = [];
-  const inlineAudio: Admitted['inlineAudio'] = [];
+  const clientItems: Admitted['clientItems'] = [];
   for (const [i, item] of params.input.entries()) {
     if (item.type === 'item_reference') {
       const ref = conversation.get(item.id);
@@ -92,9 +95,9 @@ export function admitResponse(params: ResponseParams, state: AdmissionState): Ad
     const made = entryFromClientItem(item, session.audio.input.format, `response.input[${i}]`);
     if (!made.ok) return refuse(made.error.code, made.error.param, made.error.message);
     context.push(made.entry);
-    inlineAudio.push({ entry: made.entry, audio: made.audio });
+    clientItems.push({ entry: made.entry, audio: made.audio });
   }
-  return { ok: true, session, outOfBand, context, inlineAudio };
+  return { ok: true, session, outOfBand, context, clientItems };
 }
 
 function refuse(code: ErrorCode, param: string | null, message?: string): Refused {
