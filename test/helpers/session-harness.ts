@@ -45,12 +45,14 @@ export class Harness {
   readonly session: RealtimeSession;
   readonly llm: ScriptedLlm;
   readonly tts: ToneTts;
+  readonly stt: ScriptedStt;
   private waiters: (() => void)[] = [];
   bufferedAmount = 0;
 
   constructor(o: HarnessOptions = {}) {
     this.llm = new ScriptedLlm(o.llm ?? echoScript());
     this.tts = new ToneTts(o.tts);
+    this.stt = new ScriptedStt(o.stt ?? [], o.sttDelayMs ?? 0);
     this.session = new RealtimeSession({
       transport: {
         send: (text) => {
@@ -68,7 +70,7 @@ export class Harness {
       stages: {
         llm: this.llm,
         tts: this.tts,
-        stt: new ScriptedStt(o.stt ?? [], o.sttDelayMs ?? 0),
+        stt: this.stt,
         vad: o.vad,
       },
       limits: { ...DEFAULT_SESSION_LIMITS, ...o.limits },

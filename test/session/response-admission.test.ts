@@ -4,6 +4,7 @@ import type { ResponseParams } from '../../protocol/realtime/index.js';
 import { Conversation } from '../../src/session/conversation.js';
 import type { Entry } from '../../src/session/conversation.js';
 import { admitResponse } from '../../src/session/response-admission.js';
+import { Harness, pcmSilence } from '../helpers/session-harness.js';
 import type { AdmissionState } from '../../src/session/response-admission.js';
 import { defaultRealtimeSession, defaultTranscriptionSession } from '../../src/session/session-config.js';
 
@@ -110,12 +111,12 @@ describe('admitResponse', () => {
     if (!r.ok) throw new Error(`refused: ${r.code}`);
     expect(r.context).toHaveLength(2);
     expect(r.context[0]?.item.id).toBe('item_a');
-    expect(r.inlineAudio).toHaveLength(1);
-    expect(r.inlineAudio[0]?.entry).toBe(r.context[1]);
-    expect(r.inlineAudio[0]?.audio?.byteLength).toBe(4800);
+    expect(r.clientItems).toHaveLength(1);
+    expect(r.clientItems[0]?.entry).toBe(r.context[1]);
+    expect(r.clientItems[0]?.audio?.byteLength).toBe(4800);
   });
 
-  it('refuses an input that names a missing item, with its path, and leaves nothing to transcribe', () => {
+  it('refuses an input that names a missing item, with its path', () => {
     const r = admitResponse(
       {
         input: [
@@ -130,6 +131,27 @@ describe('admitResponse', () => {
       state(),
     );
     expect(r).toMatchObject({ ok: false, code: 'item_not_found', param: 'response.input[1].id' });
-    expect('inlineAudio' in r).toBe(false);
+  });
+});
+
+describe('a refused response in a session', () => {
+  it('transcribes none of its inline audio; an admitted one does', async () => {
+    const h = new Harness({ stt: ['heard'] });
+    const audio = {
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_audio', audio: pcmSilence(200) }],
+    };
+    h.send({
+      type: 'response.create',
+      response: { conversation: 'none', input: [audio, { type: 'item_reference', id: 'item_nope' }] },
+    });
+    await h.waitFor('error');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.stt.finals).toBe(0);
+    h.send({ type: 'response.create', response: { conversation: 'none', input: [audio] } });
+    await h.waitFor('response.done');
+    expect(h.stt.finals).toBe(1);
+    h.session.close();
   });
 });

@@ -17,6 +17,11 @@ export class ScriptedStt implements SttStage {
     private readonly finalDelayMs = 0,
   ) {}
 
+  /** Transcripts given so far. */
+  get finals(): number {
+    return this.next;
+  }
+
   async *transcribe(
     audio: AsyncIterable<Uint8Array>,
     opts: SttOptions,
