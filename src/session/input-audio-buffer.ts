@@ -102,7 +102,8 @@ export class InputAudioBuffer {
 
   private drop(count: number): void {
     if (count <= 0) return;
-    // Called on every append while VAD trims the idle buffer: whole chunks go, no copying.
+    // Called on every append while VAD trims the idle buffer: whole views go, or the first is cut
+    // shorter; nothing is copied.
     let left = count;
     while (left > 0 && this.chunks.length > 0) {
       const first = this.chunks[0]!;
