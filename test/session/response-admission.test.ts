@@ -44,6 +44,13 @@ function state(over: Partial<AdmissionState> = {}): AdmissionState {
   };
 }
 
+/** A user message with 100 ms of inline 24 kHz audio, as `response.input` may carry. */
+const userAudio = {
+  type: 'message',
+  role: 'user',
+  content: [{ type: 'input_audio', audio: Buffer.alloc(4800).toString('base64') }],
+};
+
 const refusal = (params: ResponseParams, s: AdmissionState) => {
   const r = admitResponse(params, s);
   return r.ok ? null : { code: r.code, param: r.param };
@@ -97,14 +104,7 @@ describe('admitResponse', () => {
     const r = admitResponse(
       {
         conversation: 'none',
-        input: [
-          { type: 'item_reference', id: 'item_a' },
-          {
-            type: 'message',
-            role: 'user',
-            content: [{ type: 'input_audio', audio: Buffer.alloc(4800).toString('base64') }],
-          },
-        ],
+        input: [{ type: 'item_reference', id: 'item_a' }, userAudio],
       } as ResponseParams,
       state(),
     );
@@ -119,14 +119,7 @@ describe('admitResponse', () => {
   it('refuses an input that names a missing item, with its path', () => {
     const r = admitResponse(
       {
-        input: [
-          {
-            type: 'message',
-            role: 'user',
-            content: [{ type: 'input_audio', audio: Buffer.alloc(4800).toString('base64') }],
-          },
-          { type: 'item_reference', id: 'item_nope' },
-        ],
+        input: [userAudio, { type: 'item_reference', id: 'item_nope' }],
       } as ResponseParams,
       state(),
     );
