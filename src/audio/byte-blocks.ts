@@ -27,7 +27,7 @@ export class ByteBlocks {
   appendTo(chunks: Uint8Array[], chunk: Uint8Array): void {
     const n = chunk.byteLength;
     if (n === 0) return;
-    if (chunk.byteOffset === 0 && chunk.buffer.byteLength === n) {
+    if (ownsBuffer(chunk)) {
       chunks.push(chunk);
       return;
     }
@@ -49,6 +49,11 @@ export class ByteBlocks {
       chunks[chunks.length - 1] = new Uint8Array(this.block.buffer, last.byteOffset, last.byteLength + n);
     else chunks.push(new Uint8Array(this.block.buffer, at, n));
   }
+}
+
+/** Whether the chunk spans its whole buffer (so it pins no memory beyond its own bytes). */
+export function ownsBuffer(chunk: Uint8Array): boolean {
+  return chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.byteLength;
 }
 
 /** The chunks joined into one new array that shares memory with nothing else. */

@@ -3,6 +3,7 @@
  * (audio bytes, word timings, the transcript the LLM sees).
  */
 import type { Item } from '../../protocol/realtime/index.js';
+import { joinOwned, ownsBuffer } from '../audio/byte-blocks.js';
 import type { WordTiming } from '../providers/types.js';
 import { newId } from '../util/ids.js';
 
@@ -59,7 +60,7 @@ export class Conversation {
    */
   setAudio(entry: Entry, chunks: Uint8Array[], bytesPerMs: number, audioMs?: number): void {
     const bytes = chunks.reduce((n, c) => n + c.byteLength, 0);
-    entry.extras.audio = ownCopy(chunks, bytes);
+    entry.extras.audio = ownCopy(chunks);
     entry.extras.audioBytesPerMs = bytesPerMs;
     entry.extras.audioMs = audioMs ?? Math.floor(bytes / bytesPerMs);
     if (this.byId.get(entry.item.id) === entry) this.account(entry, bytes);
@@ -154,14 +155,7 @@ export class Conversation {
  * session's life, 20 ms appends made the gateway's memory grow many times faster than the audio
  * budget counts (`npm run bench:soak`). One copy per item is cheap next to that.
  */
-function ownCopy(chunks: Uint8Array[], bytes: number): Uint8Array[] {
+function ownCopy(chunks: Uint8Array[]): Uint8Array[] {
   const only = chunks[0];
-  if (chunks.length === 1 && only && only.byteOffset === 0 && only.buffer.byteLength === bytes) return chunks;
-  const out = new Uint8Array(bytes);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return [out];
+  return chunks.length === 1 && only && ownsBuffer(only) ? chunks : [joinOwned(chunks)];
 }
