@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/live/**'],
     setupFiles: ['test/helpers/no-console.ts'],
+    // Tests that load onnxruntime-node themselves (the reference VAD) keep its telemetry off too.
+    env: { ORT_DISABLE_TELEMETRY: '1' },
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Two cores here: more workers only add contention.
