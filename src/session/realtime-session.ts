@@ -10,7 +10,6 @@ import type {
   Dialect,
   DialectCodec,
   ErrorCode,
-  ResponseParams,
   ServerEvent,
   SessionObject,
 } from '../../protocol/realtime/index.js';
@@ -28,15 +27,12 @@ import type { ExpiryReason } from './lifetime.js';
 import { ItemEvents } from './item-events.js';
 import { userAudioEntry } from './item-input.js';
 import type { SessionLimits } from './limits.js';
-import { awaitTranscripts, prepareRequest } from './response-request.js';
 import type { LanguagePolicy } from './response-request.js';
-import { admitResponse } from './response-admission.js';
-import { ResponseRun } from './response-run.js';
+import { Responses } from './responses.js';
 import { applySessionUpdate, defaultRealtimeSession, defaultTranscriptionSession } from './session-config.js';
 import type { SessionDefaults } from './session-config.js';
 import { transcribeItem } from './transcriber.js';
 import type { AudioFormatType } from '../audio/formats.js';
-import { fixedTextLlm } from './fixed-text.js';
 import type { TurnLatency } from './turn-latency.js';
 import { VadTurns } from './vad-turns.js';
 
@@ -103,18 +99,15 @@ export class RealtimeSession {
   private readonly abort = new AbortController();
   private readonly pending: Inbound[] = [];
   private readonly dropped: (string | null)[] = [];
-  private readonly active = new Set<ResponseRun>();
+  private readonly responses: Responses;
   private session: SessionObject;
   private started = false;
   private closed = false;
   private audioSent = false;
   private modelOpen: boolean;
-  private readonly latencyOf = new Map<ResponseRun, () => TurnLatency>();
   private readonly turns: VadTurns;
   private readonly items: ItemEvents;
   private readonly lifetime: SessionLifetime;
-  /** Waiting for the session to have no active response (a graceful drain). */
-  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: SessionOptions) {
     this.id = o.defaults.id;
@@ -137,7 +130,7 @@ export class RealtimeSession {
     this.lifetime = new SessionLifetime({
       maxDurationMs: o.limits.maxSessionDurationMs,
       idleTimeoutMs: o.limits.idleTimeoutMs,
-      busy: () => this.active.size > 0,
+      busy: () => this.responses.size > 0,
       onExpire: (reason) => this.expire(reason),
     });
     this.session =
@@ -151,6 +144,27 @@ export class RealtimeSession {
       sampleBytesOf(this.session.audio.input.format.type),
     );
     this.modelOpen = o.modelOpen;
+    this.responses = new Responses({
+      id: this.id,
+      session: () => this.session,
+      conversation: this.conversation,
+      writer: this.writer,
+      stages: o.stages,
+      limits: o.limits,
+      resolveVoice: (voice, language) => o.resolveVoice(voice, language),
+      languagePolicy: o.languagePolicy,
+      logContent: o.logContent ?? false,
+      log: o.log,
+      transcribeClientAudio: (entry, audio) => this.items.transcribeClientAudio(entry, audio, false),
+      audioSent: () => {
+        this.audioSent = true;
+      },
+      finished: (run) => {
+        this.lifetime.touch();
+        this.turns.armIdleAfter(run);
+      },
+      onTurnLatency: o.onTurnLatency,
+    });
     this.turns = new VadTurns({
       id: this.id,
       session: () => this.session,
@@ -163,17 +177,17 @@ export class RealtimeSession {
       speculativeTurnStart: o.speculativeTurnStart ?? false,
       log: o.log,
       commitEntry: (entry, audio, eventId) => this.commitEntry(entry, audio, eventId),
-      createResponse: (params, eventId, speculative) => this.createResponse(params, eventId, speculative),
-      activeDefault: () => this.activeDefault(),
-      activate: (run) => this.active.add(run),
-      measure: (run, latency) => this.latencyOf.set(run, latency),
+      createResponse: (params, eventId, speculative) => this.responses.create(params, eventId, speculative),
+      activeDefault: () => this.responses.inConversation(),
+      activate: (run) => this.responses.activate(run),
+      measure: (run, latency) => this.responses.measure(run, latency),
       bargeIn: (stopMs) => o.onBargeIn?.(stopMs),
     });
     this.items = new ItemEvents({
       session: () => this.session,
       conversation: this.conversation,
       writer: this.writer,
-      active: () => this.active,
+      active: () => this.responses.all(),
       transcribe: (entry, audio, announce) => this.transcribe(entry, audio, announce),
     });
   }
@@ -211,7 +225,7 @@ export class RealtimeSession {
    */
   say(text: string): boolean {
     if (!this.started || this.closed) return false;
-    return this.createResponse({}, undefined, undefined, text) !== undefined;
+    return this.responses.create({}, undefined, undefined, text) !== undefined;
   }
 
   /** A message over the size limit, dropped unread: it is answered with `message_too_large`. */
@@ -235,9 +249,8 @@ export class RealtimeSession {
     this.closed = true;
     this.writer.markClosed();
     this.abort.abort();
-    for (const run of this.active) run.cancel('client_cancelled');
+    this.responses.close();
     this.lifetime.stop();
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.turns.close();
     this.o.stages.close?.();
   }
@@ -298,7 +311,7 @@ export class RealtimeSession {
       case 'response.create':
         return this.onResponseCreate(event);
       case 'response.cancel':
-        return this.onResponseCancel(event);
+        return this.responses.cancel(event);
       case 'output_audio_buffer.clear':
         return this.fail(
           'unsupported_event',
@@ -420,112 +433,12 @@ export class RealtimeSession {
   }
 
   private onResponseCreate(event: ClientEventOf<'response.create'>): void {
-    this.createResponse(event.response ?? {}, event.event_id);
-  }
-
-  /** Starts a response for a client's `response.create` or for a turn server VAD detected. */
-  private createResponse(
-    params: ResponseParams,
-    eventId: string | undefined,
-    /** A speculative response: held until the turn is confirmed; its context comes late. */
-    speculative?: { context: () => Promise<readonly Entry[]> },
-    /** Words to speak as they are, instead of asking the LLM. */
-    fixedText?: string,
-  ): ResponseRun | undefined {
-    const admission = admitResponse(params, {
-      session: this.session,
-      conversation: this.conversation,
-      activeInConversation: this.activeDefault()?.id,
-      activeCount: this.active.size,
-      maxConcurrentResponses: this.o.limits.maxConcurrentResponses,
-    });
-    if (!admission.ok) return this.fail(admission.code, eventId, admission.param, admission.message);
-    const { session, outOfBand } = admission;
-    let context = admission.context;
-    // Inline user audio needs its words too, but these items are not in the conversation: no events.
-    for (const { entry, audio } of admission.clientItems)
-      this.items.transcribeClientAudio(entry, audio, false);
-    const voice = params.audio?.output?.voice ?? session.audio.output.voice;
-    const run = new ResponseRun({
-      writer: this.writer,
-      stages: fixedText === undefined ? this.o.stages : { ...this.o.stages, llm: fixedTextLlm(fixedText) },
-      conversation: outOfBand ? null : this.conversation,
-      modalities:
-        (params.output_modalities ?? session.output_modalities)[0] === 'text' ? ['text'] : ['audio'],
-      format: params.audio?.output?.format ?? session.audio.output.format,
-      voice,
-      speed: session.audio.output.speed,
-      maxOutputTokens: params.max_output_tokens ?? session.max_output_tokens,
-      metadata: params.metadata ?? null,
-      prepare: async () => {
-        if (speculative) context = await speculative.context();
-        else await awaitTranscripts(context, this.o.limits.transcriptWaitMs);
-        const prepared = prepareRequest({
-          session,
-          params,
-          context,
-          voice: typeof voice === 'string' ? voice : voice.id,
-          resolveVoice: this.o.resolveVoice,
-          policy: this.o.languagePolicy,
-        });
-        if (this.o.logContent) {
-          this.o.log('info', 'llm request', {
-            sessionId: this.id,
-            responseId: run.id,
-            instructions: prepared.request.instructions,
-            prompt: prepared.request.messages,
-          });
-        }
-        return prepared;
-      },
-      onAudio: () => {
-        this.audioSent = true;
-      },
-      onDone: (r) => {
-        this.active.delete(r);
-        this.lifetime.touch();
-        if (this.active.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-        this.turns.armIdleAfter(r);
-        const latency = this.latencyOf.get(r)?.();
-        this.latencyOf.delete(r);
-        if (latency && r.timings.firstAudioAt !== undefined) {
-          this.o.log('info', 'turn latency', { sessionId: this.id, responseId: r.id, ...latency });
-          this.o.onTurnLatency?.(latency);
-        }
-      },
-      log: (msg, fields) => this.o.log('warn', msg, { sessionId: this.id, ...fields }),
-    });
-    if (speculative) {
-      run.start(true);
-      return run;
-    }
-    this.active.add(run);
-    run.start();
-    return run;
-  }
-
-  private onResponseCancel(event: ClientEventOf<'response.cancel'>): void {
-    let target: ResponseRun | undefined;
-    if (event.response_id !== undefined) target = [...this.active].find((r) => r.id === event.response_id);
-    else target = this.activeDefault() ?? [...this.active].at(-1);
-    if (!target)
-      return this.fail(
-        'response_cancel_not_active',
-        event.event_id,
-        event.response_id !== undefined ? 'response_id' : null,
-      );
-    target.cancel('client_cancelled');
-  }
-
-  private activeDefault(): ResponseRun | undefined {
-    for (const run of this.active) if (run.inConversation) return run;
-    return undefined;
+    this.responses.create(event.response ?? {}, event.event_id);
   }
 
   /** Resolves when no response is running (at once if none is), or when the session closes. */
   whenIdle(): Promise<void> {
-    if (this.closed || this.active.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.responses.whenIdle();
   }
 
   private expire(reason: ExpiryReason): void {
