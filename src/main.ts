@@ -22,6 +22,7 @@ import type { LlmStage, Stages } from './providers/types.js';
 import { createGateway } from './server/gateway.js';
 import { GatewayMetrics } from './server/metrics.js';
 import { createLogger } from './util/log.js';
+import { setHeapGrowingPercent } from './util/v8-heap.js';
 import type { Logger } from './util/log.js';
 
 /** The emulators accept any key; the adapters still want one. */
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  setHeapGrowingPercent(config.heapGrowingPercent);
   const log = createLogger(config.logLevel, { content: config.logContent });
   if (config.logContent) log.warn('LOG_CONTENT is on: transcripts, prompts and response text are logged');
   const metrics = new GatewayMetrics();
