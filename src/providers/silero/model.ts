@@ -129,6 +129,7 @@ function modelFiles(): { ortPath: string; defaultModelPath: string } {
 /** Loads the model on the calling thread (about 50-100 ms); the caller shares the result across streams. */
 export async function loadSileroModel(options: SileroModelOptions = {}): Promise<SileroModel> {
   const { ortPath, defaultModelPath } = modelFiles();
+  // Before the first session, which is when onnxruntime reads it; it overrides any value set.
   Object.assign(process.env, ORT_TELEMETRY_OFF);
   const ort = requireHere(ortPath) as typeof Ort;
   const session = await ort.InferenceSession.create(options.modelPath ?? defaultModelPath, {
