@@ -85,8 +85,8 @@ describe('operations options', () => {
     expect(c.limits.idleTimeoutMs).toBe(0);
   });
 
-  it('reads the heap growing percent, 50 by default, and refuses a negative one', () => {
-    expect(loadConfig({}).heapGrowingPercent).toBe(50);
+  it('reads the heap growing percent, 100 by default, and refuses a negative one', () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(100);
     expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
     expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
     expect(() => loadConfig({ HEAP_GROWING_PERCENT: '301' })).toThrow(/HEAP_GROWING_PERCENT/);
