@@ -88,7 +88,7 @@ export function runShape(
 const requireHere = createRequire(import.meta.url);
 
 /**
- * The environment that keeps onnxruntime's telemetry off. Its Linux builds since 1.29 start a
+ * The environment that keeps onnxruntime's telemetry off. Its Linux build (1.30.0 here) starts a
  * client for Microsoft's telemetry collector with the first session unless this is set; it also
  * reads `/etc/machine-id`, and writes `/tmp/mat-debug-<pid>.log` and a SQLite file under
  * `~/.cache/Microsoft`. A self-hosted gateway sends nothing its operator did not configure, so
