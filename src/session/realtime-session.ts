@@ -151,7 +151,7 @@ export class RealtimeSession {
       writer: this.writer,
       stages: o.stages,
       limits: o.limits,
-      resolveVoice: (voice, language) => o.resolveVoice(voice, language),
+      resolveVoice: o.resolveVoice,
       languagePolicy: o.languagePolicy,
       logContent: o.logContent ?? false,
       log: o.log,

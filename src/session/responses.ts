@@ -25,7 +25,7 @@ export interface ResponsesHost {
   readonly writer: EventWriter;
   readonly stages: Stages;
   readonly limits: Pick<SessionLimits, 'maxConcurrentResponses' | 'transcriptWaitMs'>;
-  resolveVoice(voice: string, language: string | undefined): string;
+  readonly resolveVoice: (voice: string, language: string | undefined) => string;
   readonly languagePolicy: LanguagePolicy | undefined;
   /** Log each LLM request's instructions and messages (`LOG_CONTENT`). */
   readonly logContent: boolean;
@@ -105,7 +105,7 @@ export class Responses {
           params,
           context,
           voice: typeof voice === 'string' ? voice : voice.id,
-          resolveVoice: (v, language) => h.resolveVoice(v, language),
+          resolveVoice: h.resolveVoice,
           policy: h.languagePolicy,
         });
         if (h.logContent) {
