@@ -125,7 +125,7 @@ export const TracingSchema = z.union([
   }),
 ]);
 
-/** `truncation`: accepted and echoed. */
+/** `truncation`: which items the LLM sees once the conversation outgrows the model's context. */
 export const TruncationSchema = z.union([
   z.enum(['auto', 'disabled']),
   z.strictObject({

@@ -298,6 +298,12 @@ export const ERROR_CODES = {
     retryable: true,
     doc: 'An internal failure. The session keeps working; the failure is logged.',
   },
+  context_length_exceeded: {
+    type: 'invalid_request_error',
+    message: "The conversation does not fit the model's input limit.",
+    retryable: false,
+    doc: 'A response whose conversation, after the instructions and tools, does not fit `LLM_CONTEXT_TOKENS` less the answer\'s reserve, with session `truncation: "disabled"`, or when even the newest item alone does not fit; sent as `response.done` `status: "failed"` `status_details.error`. Delete items, or let `truncation` drop the oldest ones.',
+  },
   provider_error: {
     type: 'server_error',
     message: 'A provider failed while generating the response.',

@@ -24,6 +24,8 @@ export interface SessionLimits {
   maxRetainedAudioBytes: number;
   /** Responses running at once in one session (the default conversation's and out-of-band ones). */
   maxConcurrentResponses: number;
+  /** The LLM's context window in tokens: session `truncation` keeps each request within it. */
+  llmContextTokens: number;
 }
 
 /** Defaults of `SessionLimits`. */
@@ -46,4 +48,7 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxRetainedAudioBytes: 16 * 1024 * 1024,
   // Each response holds an LLM and a TTS stream; out-of-band ones must not multiply without end.
   maxConcurrentResponses: 4,
+  // gpt-realtime's window, so a Realtime client sees the oldest items leave the model's view about
+  // where OpenAI's would. A fallback chain with a model of a smaller window needs a smaller value.
+  llmContextTokens: 32_768,
 };

@@ -12,23 +12,54 @@ import type {
 } from '../../protocol/realtime/index.js';
 import type { LlmMessage, LlmRequest, LlmTool } from '../providers/types.js';
 import type { Entry } from './conversation.js';
+import { conversationBudget, estimateTokens, truncateContext } from './llm-truncation.js';
+import type { ContextWindow } from './llm-truncation.js';
 
-/** Builds the LLM request of one response. */
+/** Builds the LLM request of one response; `truncation` decides which entries it carries. */
 export function buildLlmRequest(
   session: RealtimeSessionObject,
   params: ResponseParams,
   entries: readonly Entry[],
+  context: {
+    /** The LLM's context window, in tokens (`LLM_CONTEXT_TOKENS`). */
+    tokens: number;
+    /** The default conversation's window; none for a response over a context of its own. */
+    window?: ContextWindow;
+  },
 ): LlmRequest {
-  const tools = params.tools ?? session.tools;
+  const tools = toLlmTools(params.tools ?? session.tools);
   const toolChoice = params.tool_choice ?? session.tool_choice;
   const max = params.max_output_tokens ?? session.max_output_tokens;
+  const instructions = params.instructions ?? session.instructions;
+  const budget = conversationBudget({
+    contextTokens: context.tokens,
+    maxOutputTokens: max,
+    instructions,
+    toolsJson: tools.length > 0 ? JSON.stringify(tools) : '',
+  });
+  const kept = truncateContext({
+    entries,
+    truncation: session.truncation,
+    budget,
+    tokensOf: entryTokens,
+    window: context.window,
+  });
   return {
-    instructions: params.instructions ?? session.instructions,
-    messages: toMessages(entries),
-    tools: toLlmTools(tools),
+    instructions,
+    messages: toMessages(kept),
+    tools,
     toolChoice: toLlmToolChoice(toolChoice),
     maxOutputTokens: max === 'inf' ? null : max,
   };
+}
+
+/** Estimated tokens of an entry as the LLM sees it. */
+function entryTokens({ item, extras }: Entry): number {
+  const message = toMessage(item, extras.transcript ?? null);
+  if (!message) return 0;
+  let text = message.content;
+  if (message.role === 'assistant') for (const c of message.toolCalls ?? []) text += c.name + c.arguments;
+  return estimateTokens(text);
 }
 
 function toLlmTools(tools: readonly Tool[]): LlmTool[] {

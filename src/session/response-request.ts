@@ -6,6 +6,7 @@
 import type { RealtimeSessionObject, ResponseParams } from '../../protocol/realtime/index.js';
 import type { Entry } from './conversation.js';
 import { buildLlmRequest } from './llm-context.js';
+import type { ContextWindow } from './llm-truncation.js';
 import type { PreparedResponse } from './response-run.js';
 
 /**
@@ -52,6 +53,8 @@ export function prepareRequest(o: {
   voice: string;
   resolveVoice: (voice: string, language: string | undefined) => string;
   policy?: LanguagePolicy;
+  /** The LLM's context window in tokens, and the default conversation's window (see `buildLlmRequest`). */
+  llmContext: { tokens: number; window?: ContextWindow };
 }): PreparedResponse {
   const { session, policy } = o;
   let language = replyLanguage(o.context, session.audio.input.transcription?.language);
@@ -62,7 +65,12 @@ export function prepareRequest(o: {
     instructions = policy.instructionsFor(language);
   }
   return {
-    request: buildLlmRequest(instructions ? { ...session, instructions } : session, o.params, o.context),
+    request: buildLlmRequest(
+      instructions ? { ...session, instructions } : session,
+      o.params,
+      o.context,
+      o.llmContext,
+    ),
     ttsVoice: o.resolveVoice(o.voice, language),
     language,
   };

@@ -4,7 +4,9 @@
  * (shared/realtime-protocol.md 4.2 to 4.4). Cancellation closes every open part and item at once,
  * with its `.done` event, before `response.done`; late stage output is then dropped.
  */
+import { ERROR_CODES } from '../../protocol/realtime/index.js';
 import type {
+  ErrorCode,
   OutgoingEvent,
   AudioFormat,
   FunctionCallItem,
@@ -24,6 +26,7 @@ import { newId } from '../util/ids.js';
 import { OutputAudioPacer } from './audio-pacer.js';
 import type { Conversation } from './conversation.js';
 import type { EventWriter } from './event-writer.js';
+import { ContextTooLongError } from './llm-truncation.js';
 
 /** Sentences waiting for the TTS; past this the LLM stream is paused until the TTS catches up. */
 const MAX_PENDING_TTS_PIECES = 64;
@@ -266,7 +269,8 @@ export class ResponseRun {
     if (this.finished || this.controller.signal.aborted) return;
     const message = err instanceof Error ? err.message : String(err);
     this.s.log('response failed', { responseId: this.id, error: message });
-    this.finish('failed', { type: 'failed', error: { type: 'server_error', code: 'provider_error' } });
+    const code: ErrorCode = err instanceof ContextTooLongError ? 'context_length_exceeded' : 'provider_error';
+    this.finish('failed', { type: 'failed', error: { type: ERROR_CODES[code].type, code } });
   }
 
   private openMessage(): MessageSlot {

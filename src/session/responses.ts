@@ -8,6 +8,7 @@ import type { Stages } from '../providers/types.js';
 import type { Conversation, Entry } from './conversation.js';
 import type { EventWriter } from './event-writer.js';
 import { fixedTextLlm } from './fixed-text.js';
+import type { ContextWindow } from './llm-truncation.js';
 import type { SessionLimits } from './limits.js';
 import type { SessionLog } from './realtime-session.js';
 import { admitResponse } from './response-admission.js';
@@ -24,7 +25,7 @@ export interface ResponsesHost {
   readonly conversation: Conversation;
   readonly writer: EventWriter;
   readonly stages: Stages;
-  readonly limits: Pick<SessionLimits, 'maxConcurrentResponses' | 'transcriptWaitMs'>;
+  readonly limits: Pick<SessionLimits, 'maxConcurrentResponses' | 'transcriptWaitMs' | 'llmContextTokens'>;
   readonly resolveVoice: (voice: string, language: string | undefined) => string;
   readonly languagePolicy: LanguagePolicy | undefined;
   /** Log each LLM request's instructions and messages (`LOG_CONTENT`). */
@@ -45,6 +46,8 @@ export class Responses {
   private readonly latencyOf = new Map<ResponseRun, () => TurnLatency>();
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  /** Where the LLM's view of the default conversation starts (session `truncation`). */
+  private readonly window: ContextWindow = {};
 
   constructor(private readonly h: ResponsesHost) {}
 
@@ -107,6 +110,11 @@ export class Responses {
           voice: typeof voice === 'string' ? voice : voice.id,
           resolveVoice: h.resolveVoice,
           policy: h.languagePolicy,
+          llmContext: {
+            tokens: h.limits.llmContextTokens,
+            // A context of the response's own (`input`) is not the conversation: its cut is its own.
+            window: outOfBand || params.input ? undefined : this.window,
+          },
         });
         if (h.logContent) {
           h.log('info', 'llm request', {

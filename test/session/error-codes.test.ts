@@ -436,6 +436,28 @@ describe('error codes: one error, right fields, nothing else changes', () => {
       output: [{ status: 'incomplete' }],
     });
   });
+
+  it('context_length_exceeded: with truncation disabled, a conversation over the LLM context fails the response', async () => {
+    // 8,192 tokens less the answer's 4,096 and the instructions leave about 4,000 for 60 items of 100.
+    const h = new Harness({ limits: { llmContextTokens: 8_192 } });
+    h.send({ type: 'session.update', session: { type: 'realtime', truncation: 'disabled' } });
+    for (let i = 0; i < 60; i++) h.send(userText(`${i} ${'word '.repeat(58)}`));
+    h.send({ type: 'response.create' });
+    const done = await h.waitFor('response.done');
+    expect(done.type === 'response.done' && done.response).toMatchObject({
+      status: 'failed',
+      status_details: {
+        type: 'failed',
+        error: { type: 'invalid_request_error', code: 'context_length_exceeded' },
+      },
+    });
+    expect(h.llm.requests).toHaveLength(0);
+    // The session goes on: with the oldest items left out the same conversation is answered.
+    h.send({ type: 'session.update', session: { type: 'realtime', truncation: 'auto' } });
+    h.send({ type: 'response.create' });
+    const next = await h.waitFor('response.done', h.events.indexOf(done) + 1);
+    expect(next.type === 'response.done' && next.response.status).toBe('completed');
+  });
 });
 
 /**
@@ -458,6 +480,7 @@ const NAMED_TESTS: ErrorCode[] = [
   'session_expired',
   'server_error',
   'provider_error',
+  'context_length_exceeded',
 ];
 
 it('every registry code has a golden case', () => {

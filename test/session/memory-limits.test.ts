@@ -59,3 +59,52 @@ describe('session memory and concurrency limits', () => {
     expect(h.types().some((t) => t.includes('input_audio_transcription'))).toBe(false);
   });
 });
+
+describe('session truncation over a long conversation', () => {
+  /** 60 user items of about 100 tokens each by the gateway's estimate: 6,000 in all. */
+  function longConversation(h: Harness): void {
+    for (let i = 0; i < 60; i++) h.send(userText(`${i} ${'word '.repeat(58)}`));
+  }
+  const lastRequest = (h: Harness) => h.llm.requests.at(-1)!;
+
+  it('auto: the LLM gets the newest items that fit LLM_CONTEXT_TOKENS; the conversation keeps all', async () => {
+    // 8,192 less the answer's 4,096 and the instructions: about 4,000 tokens for the conversation.
+    const h = new Harness({ limits: { llmContextTokens: 8_192 } });
+    h.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+    longConversation(h);
+    h.send({ type: 'response.create' });
+    const done = await h.waitFor('response.done');
+    expect((done as { response: { status: string } }).response.status).toBe('completed');
+    const messages = lastRequest(h).messages;
+    expect(messages.length).toBeGreaterThan(20);
+    expect(messages.length).toBeLessThan(60);
+    expect(messages.at(-1)!.content.startsWith('59 ')).toBe(true);
+    const added = h.events.filter((e) => e.type === 'conversation.item.added');
+    const oldest = (added[0] as { item: { id: string } }).item.id;
+    h.send({ type: 'conversation.item.retrieve', item_id: oldest });
+    expect(h.events.at(-1)!.type).toBe('conversation.item.retrieved');
+  });
+
+  it('retention_ratio: the next turn starts its request where the last cut left it', async () => {
+    const h = new Harness({ limits: { llmContextTokens: 8_192 } });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        truncation: { type: 'retention_ratio', retention_ratio: 0.5 },
+      },
+    });
+    longConversation(h);
+    h.send({ type: 'response.create' });
+    await h.waitFor('response.done');
+    const first = lastRequest(h).messages;
+    h.send(userText('one more'));
+    h.send({ type: 'response.create' });
+    await h.waitFor('response.done', h.events.length);
+    const second = lastRequest(h).messages;
+    expect(first.length).toBeLessThan(25);
+    expect(second[0]).toEqual(first[0]);
+    expect(second.length).toBe(first.length + 2);
+  });
+});

@@ -29,6 +29,7 @@ function userAudio(extras: Entry['extras']): Entry {
   };
 }
 
+const llmContext = { tokens: 32_768 };
 const voiceOf = (voice: string, language: string | undefined) => `${voice}@${language ?? 'default'}`;
 
 describe('prepareRequest', () => {
@@ -39,6 +40,7 @@ describe('prepareRequest', () => {
       context: [userAudio({ transcript: 'hola', language: 'es' })],
       voice: 'alloy',
       resolveVoice: voiceOf,
+      llmContext,
     });
     expect(heard.language).toBe('es');
     expect(heard.ttsVoice).toBe('alloy@es');
@@ -52,6 +54,7 @@ describe('prepareRequest', () => {
       context: [userAudio({ transcript: 'hello' })],
       voice: 'alloy',
       resolveVoice: voiceOf,
+      llmContext,
     });
     expect(set.language).toBe('en');
   });
@@ -71,6 +74,7 @@ describe('prepareRequest', () => {
       context: [userAudio({ transcript: 'sí', language: 'multi' })],
       voice: 'alloy',
       resolveVoice: voiceOf,
+      llmContext,
       policy,
     });
     expect(prepared.language).toBe('es');

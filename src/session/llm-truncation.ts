@@ -1,0 +1,102 @@
+/**
+ * Session `truncation`: which items of a response's context the LLM sees. As in the Realtime API,
+ * once the conversation after the instructions would exceed the model's input limit, the oldest
+ * items are left out of the request (they stay in the conversation). Without it a long call sends
+ * its whole history on every turn, and each turn's first token comes later until the provider
+ * refuses the request.
+ */
+import type { RealtimeSessionObject } from '../../protocol/realtime/index.js';
+import type { Entry } from './conversation.js';
+
+type Truncation = RealtimeSessionObject['truncation'];
+
+/**
+ * Characters per token, rounded down so that the estimate errs high: Llama 3's tokenizer put 3.61
+ * (Spanish) to 4.18 (tool JSON) characters in a token (README, Realtime events). No tokenizer of the
+ * chain's models ships with the gateway, and an estimate that errs high only cuts a little early.
+ */
+const CHARS_PER_TOKEN = 3;
+/** Role markers and separators each chat message costs besides its text. */
+const TOKENS_PER_MESSAGE = 4;
+/** What the Realtime API reserves for the answer when `max_output_tokens` is `inf`. */
+const DEFAULT_OUTPUT_RESERVE = 4_096;
+
+/** The context does not fit the LLM's input limit, and truncation may not (or cannot) make it fit. */
+export class ContextTooLongError extends Error {
+  constructor(tokens: number, limit: number) {
+    super(`the conversation takes about ${tokens} tokens after the instructions; the limit is ${limit}`);
+    this.name = 'ContextTooLongError';
+  }
+}
+
+/** Estimated tokens of a message with this text. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE;
+}
+
+/**
+ * Tokens the conversation may take after the instructions and tools: the LLM's context less what
+ * the answer may take and what the instructions and tool definitions take.
+ */
+export function conversationBudget(o: {
+  contextTokens: number;
+  maxOutputTokens: number | 'inf';
+  instructions: string;
+  /** The tool definitions as sent. */
+  toolsJson: string;
+}): number {
+  const reserve = o.maxOutputTokens === 'inf' ? DEFAULT_OUTPUT_RESERVE : o.maxOutputTokens;
+  return o.contextTokens - reserve - estimateTokens(o.instructions) - estimateTokens(o.toolsJson);
+}
+
+/**
+ * Where the LLM's view of a conversation starts. A retention ratio drops more than it must so
+ * that the next turns add to the same start (and reuse a provider's prompt cache) until the limit
+ * is reached again; this keeps that start between responses.
+ */
+export interface ContextWindow {
+  start?: Entry;
+}
+
+/**
+ * The entries the LLM sees: all of them while they fit `budget`; else, by `truncation`, the
+ * newest ones that fit (`auto`), the newest ones within `retention_ratio` of the limit, or an
+ * error (`disabled`). At least the newest entry is kept; when it alone does not fit, it throws.
+ */
+export function truncateContext(o: {
+  entries: readonly Entry[];
+  truncation: Truncation;
+  budget: number;
+  /** Tokens of one entry as the LLM would see it. */
+  tokensOf: (entry: Entry) => number;
+  /** The default conversation's window; none for a response over a context of its own. */
+  window?: ContextWindow;
+}): readonly Entry[] {
+  const { entries, truncation } = o;
+  const tokens = entries.map(o.tokensOf);
+  const retention = typeof truncation === 'object' ? truncation : null;
+  const postInstructions = retention?.token_limits?.post_instructions;
+  const limit = postInstructions === undefined ? o.budget : Math.min(postInstructions, o.budget);
+  let from = retention && o.window?.start ? Math.max(0, entries.indexOf(o.window.start)) : 0;
+  let total = 0;
+  for (let i = from; i < tokens.length; i++) total += tokens[i]!;
+  if (total > limit) {
+    if (truncation === 'disabled') throw new ContextTooLongError(total, limit);
+    const target = retention ? Math.floor(limit * retention.retention_ratio) : limit;
+    while (total > target && from < entries.length - 1) total -= tokens[from++]!;
+    if (total > limit) throw new ContextTooLongError(total, limit);
+  }
+  if (retention && o.window) o.window.start = entries[from];
+  return from === 0 ? entries : withoutOrphanResults(entries.slice(from), entries.slice(0, from));
+}
+
+/**
+ * Leaves out the tool results whose call was cut: chat APIs refuse a tool result that follows
+ * no call of its.
+ */
+function withoutOrphanResults(kept: readonly Entry[], dropped: readonly Entry[]): readonly Entry[] {
+  const cut = new Set<string>();
+  for (const { item } of dropped) if (item.type === 'function_call') cut.add(item.call_id);
+  if (cut.size === 0) return kept;
+  return kept.filter(({ item }) => item.type !== 'function_call_output' || !cut.has(item.call_id));
+}
