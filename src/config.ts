@@ -183,6 +183,9 @@ const EnvSchema = z.object({
   MAX_OUTBOUND_BUFFER_BYTES: int(65_536).default(DEFAULT_SESSION_LIMITS.maxOutboundBufferBytes),
   MAX_RETAINED_AUDIO_BYTES: int(0).default(DEFAULT_SESSION_LIMITS.maxRetainedAudioBytes),
   MAX_CONCURRENT_RESPONSES: int(1).default(DEFAULT_SESSION_LIMITS.maxConcurrentResponses),
+  // Below a few thousand tokens the answer's reserve (4,096 with max_output_tokens "inf") leaves
+  // no room for a conversation at all.
+  LLM_CONTEXT_TOKENS: int(8_192).default(DEFAULT_SESSION_LIMITS.llmContextTokens),
   GATEWAY_PROVIDERS: z.enum(['auto', 'cloud', 'offline']).default('auto'),
   DEEPGRAM_API_KEY: optionalString,
   DEEPGRAM_BASE_URL: optionalUrl,
@@ -295,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MS,
       maxRetainedAudioBytes: e.MAX_RETAINED_AUDIO_BYTES,
       maxConcurrentResponses: e.MAX_CONCURRENT_RESPONSES,
+      llmContextTokens: e.LLM_CONTEXT_TOKENS,
     },
   };
 }

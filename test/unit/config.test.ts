@@ -92,6 +92,12 @@ describe('operations options', () => {
     expect(() => loadConfig({ HEAP_GROWING_PERCENT: '301' })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 
+  it("reads the LLM's context window, 32,768 tokens by default, and refuses one under 8,192", () => {
+    expect(loadConfig({}).limits.llmContextTokens).toBe(32_768);
+    expect(loadConfig({ LLM_CONTEXT_TOKENS: '131072' }).limits.llmContextTokens).toBe(131_072);
+    expect(() => loadConfig({ LLM_CONTEXT_TOKENS: '4096' })).toThrow(/LLM_CONTEXT_TOKENS/);
+  });
+
   it('reads the VAD host and batch wait, and refuses a wait outside 0 to 100 ms', () => {
     expect(loadConfig({}).providers).toMatchObject({
       vadHost: 'process',
