@@ -302,7 +302,7 @@ export const ERROR_CODES = {
     type: 'invalid_request_error',
     message: "The conversation does not fit the model's input limit.",
     retryable: false,
-    doc: 'A response whose conversation, after the instructions and tools, does not fit `LLM_CONTEXT_TOKENS` less the answer\'s reserve, with session `truncation: "disabled"`, or when even the newest item alone does not fit; sent as `response.done` `status: "failed"` `status_details.error`. Delete items, or let `truncation` drop the oldest ones.',
+    doc: 'A response whose conversation, after the instructions and tools, does not fit `LLM_CONTEXT_TOKENS` less the answer\'s reserve, with session `truncation: "disabled"`; or, whatever the setting, when even the newest item does not fit or the instructions and tools take the whole context. Sent as `response.done` `status: "failed"` `status_details.error`. Delete items, let `truncation` drop the oldest ones, or shorten the instructions.',
   },
   provider_error: {
     type: 'server_error',

@@ -48,7 +48,8 @@ export const DEFAULT_SESSION_LIMITS: SessionLimits = {
   maxRetainedAudioBytes: 16 * 1024 * 1024,
   // Each response holds an LLM and a TTS stream; out-of-band ones must not multiply without end.
   maxConcurrentResponses: 4,
-  // gpt-realtime's window, so a Realtime client sees the oldest items leave the model's view about
-  // where OpenAI's would. A fallback chain with a model of a smaller window needs a smaller value.
+  // About the 32k window OpenAI documents for its realtime models, so a Realtime client sees the
+  // oldest items leave the model's view about where OpenAI's would. A fallback chain with a model
+  // of a smaller window needs a smaller value.
   llmContextTokens: 32_768,
 };

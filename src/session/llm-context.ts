@@ -53,12 +53,16 @@ export function buildLlmRequest(
   };
 }
 
-/** Estimated tokens of an entry as the LLM sees it. */
+/**
+ * Estimated tokens of an entry as the LLM sees it. A call counts the placeholder a call with no
+ * result yet is answered with, whether or not its result came: an estimate that errs high.
+ */
 function entryTokens({ item, extras }: Entry): number {
   const message = toMessage(item, extras.transcript ?? null);
   if (!message) return 0;
   let text = message.content;
-  if (message.role === 'assistant') for (const c of message.toolCalls ?? []) text += c.name + c.arguments;
+  if (message.role === 'assistant')
+    for (const c of message.toolCalls ?? []) text += c.name + c.arguments + PENDING_TOOL_RESULT;
   return estimateTokens(text);
 }
 

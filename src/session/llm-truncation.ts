@@ -24,7 +24,11 @@ const DEFAULT_OUTPUT_RESERVE = 4_096;
 /** The context does not fit the LLM's input limit, and truncation may not (or cannot) make it fit. */
 export class ContextTooLongError extends Error {
   constructor(tokens: number, limit: number) {
-    super(`the conversation takes about ${tokens} tokens after the instructions; the limit is ${limit}`);
+    super(
+      limit <= 0
+        ? `the instructions, tools and the answer's reserve take the whole LLM context (${-limit} tokens over it)`
+        : `the conversation takes about ${tokens} tokens after the instructions; the limit is ${limit}`,
+    );
     this.name = 'ContextTooLongError';
   }
 }
@@ -55,13 +59,18 @@ export function conversationBudget(o: {
  * is reached again; this keeps that start between responses.
  */
 export interface ContextWindow {
-  start?: Entry;
+  /**
+   * The id of the first item the last request carried. An id, not the entry: a speculative
+   * response's context holds a copy of the newest entry. Items inserted before it stay out.
+   */
+  startId?: string;
 }
 
 /**
  * The entries the LLM sees: all of them while they fit `budget`; else, by `truncation`, the
  * newest ones that fit (`auto`), the newest ones within `retention_ratio` of the limit, or an
- * error (`disabled`). At least the newest entry is kept; when it alone does not fit, it throws.
+ * error (`disabled`). A kept tool result keeps its call when the limit allows, else goes with it.
+ * It throws when not even the newest entry fits, or nothing is left to send.
  */
 export function truncateContext(o: {
   entries: readonly Entry[];
@@ -77,17 +86,49 @@ export function truncateContext(o: {
   const retention = typeof truncation === 'object' ? truncation : null;
   const postInstructions = retention?.token_limits?.post_instructions;
   const limit = postInstructions === undefined ? o.budget : Math.min(postInstructions, o.budget);
-  let from = retention && o.window?.start ? Math.max(0, entries.indexOf(o.window.start)) : 0;
+  const startId = retention ? o.window?.startId : undefined;
+  let from =
+    startId === undefined
+      ? 0
+      : Math.max(
+          0,
+          entries.findIndex((e) => e.item.id === startId),
+        );
   let total = 0;
   for (let i = from; i < tokens.length; i++) total += tokens[i]!;
   if (total > limit) {
     if (truncation === 'disabled') throw new ContextTooLongError(total, limit);
     const target = retention ? Math.floor(limit * retention.retention_ratio) : limit;
     while (total > target && from < entries.length - 1) total -= tokens[from++]!;
-    if (total > limit) throw new ContextTooLongError(total, limit);
   }
-  if (retention && o.window) o.window.start = entries[from];
-  return from === 0 ? entries : withoutOrphanResults(entries.slice(from), entries.slice(0, from));
+  // The newest tool result is what the answer is for: start at its call rather than lose it.
+  const call = firstCutCall(entries, from);
+  let extra = 0;
+  for (let i = call; i < from; i++) extra += tokens[i]!;
+  if (total + extra <= limit) {
+    from = call;
+    total += extra;
+  }
+  if (total > limit) throw new ContextTooLongError(total, limit);
+  const kept = from === 0 ? entries : withoutOrphanResults(entries.slice(from), entries.slice(0, from));
+  if (kept.length === 0 && entries.length > 0) throw new ContextTooLongError(total, limit);
+  if (retention && o.window) o.window.startId = kept[0]?.item.id;
+  return kept;
+}
+
+/** Index of the first call before `from` whose result is at or after it; `from` when none. */
+function firstCutCall(entries: readonly Entry[], from: number): number {
+  const results = new Set<string>();
+  for (let i = from; i < entries.length; i++) {
+    const { item } = entries[i]!;
+    if (item.type === 'function_call_output') results.add(item.call_id);
+  }
+  if (results.size === 0) return from;
+  for (let i = 0; i < from; i++) {
+    const { item } = entries[i]!;
+    if (item.type === 'function_call' && results.has(item.call_id)) return i;
+  }
+  return from;
 }
 
 /**

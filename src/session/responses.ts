@@ -112,8 +112,11 @@ export class Responses {
           policy: h.languagePolicy,
           llmContext: {
             tokens: h.limits.llmContextTokens,
-            // A context of the response's own (`input`) is not the conversation: its cut is its own.
-            window: outOfBand || params.input ? undefined : this.window,
+            // A context of the response's own (`input`) is cut on its own. An out-of-band response
+            // over the conversation starts where the conversation's requests do, and leaves that
+            // start where it is (it gets a copy). A discarded speculative response may move it:
+            // its context is the same conversation, cut as the confirmed turn's would be.
+            window: params.input ? undefined : outOfBand ? { ...this.window } : this.window,
           },
         });
         if (h.logContent) {

@@ -62,7 +62,7 @@ describe('truncateContext', () => {
     const first = truncateContext({ entries, truncation, budget: 80, tokensOf: ten, window });
     // 100 tokens over a limit of 80: cut to at most 40.
     expect(texts(first)).toEqual(['turn 6', 'turn 7', 'turn 8', 'turn 9']);
-    expect(window.start).toBe(entries[6]);
+    expect(window.startId).toBe(entries[6]!.item.id);
 
     // Three more turns fit under the limit again from the same start: nothing more is cut, so
     // the request's beginning, and a provider's prompt cache of it, stays the same.
@@ -81,7 +81,7 @@ describe('truncateContext', () => {
     const window: ContextWindow = {};
     const entries = tenByTen();
     truncateContext({ entries, truncation: 'auto', budget: 50, tokensOf: ten, window });
-    expect(window.start).toBeUndefined();
+    expect(window.startId).toBeUndefined();
   });
 
   it('retention_ratio: token_limits.post_instructions lowers the limit', () => {
@@ -96,18 +96,60 @@ describe('truncateContext', () => {
 
   it('a start deleted from the conversation counts from the beginning again', () => {
     const truncation = { type: 'retention_ratio' as const, retention_ratio: 0.5 };
-    const window: ContextWindow = { start: user('deleted') };
+    const window: ContextWindow = { startId: 'item_deleted' };
     const entries = tenByTen();
     const kept = truncateContext({ entries, truncation, budget: 100, tokensOf: ten, window });
     expect(kept).toHaveLength(10);
-    expect(window.start).toBe(entries[0]);
+    expect(window.startId).toBe(entries[0]!.item.id);
+  });
+
+  it('finds its start by item id: a speculative response holds a copy of the newest entry', () => {
+    const truncation = { type: 'retention_ratio' as const, retention_ratio: 0.5 };
+    const window: ContextWindow = {};
+    const entries = tenByTen();
+    // Only the newest fits: the start is the newest entry, given as a copy.
+    const copy = { item: entries[9]!.item, extras: { ...entries[9]!.extras } };
+    truncateContext({
+      entries: [...entries.slice(0, 9), copy],
+      truncation,
+      budget: 15,
+      tokensOf: ten,
+      window,
+    });
+    expect(window.startId).toBe(entries[9]!.item.id);
+    const next = [...entries, user('turn 10')];
+    const kept = truncateContext({ entries: next, truncation, budget: 25, tokensOf: ten, window });
+    expect(texts(kept)).toEqual(['turn 9', 'turn 10']);
+  });
+
+  it('keeps the call of a kept tool result when the limit allows, even below the ratio', () => {
+    const entries = [user('a'), user('b'), call('c1'), user('c'), output('c1', 'r1')];
+    const truncation = { type: 'retention_ratio' as const, retention_ratio: 0 };
+    const kept = truncateContext({ entries, truncation, budget: 40, tokensOf: ten });
+    expect(kept.map((e) => e.item.type)).toEqual(['function_call', 'message', 'function_call_output']);
   });
 
   it('leaves out the result of a call that was cut, and keeps the result of a call that stayed', () => {
+    // c1's call and result take 30 tokens with what lies between; 20 fit. c2's are the newest.
     const entries = [user('a'), call('c1'), user('b'), output('c1', 'r1'), call('c2'), output('c2', 'r2')];
-    const kept = truncateContext({ entries, truncation: 'auto', budget: 40, tokensOf: ten });
-    expect(kept.map((e) => e.item.type)).toEqual(['message', 'function_call', 'function_call_output']);
-    expect(kept.map((e) => ('call_id' in e.item ? e.item.call_id : null))).toEqual([null, 'c2', 'c2']);
+    const kept = truncateContext({ entries, truncation: 'auto', budget: 25, tokensOf: ten });
+    expect(kept.map((e) => ('call_id' in e.item ? e.item.call_id : e.item.type))).toEqual(['c2', 'c2']);
+  });
+
+  it('throws rather than send nothing: a result alone whose call does not fit', () => {
+    const entries = [user('a'), call('c1'), output('c1', 'r1')];
+    const tokensOf = (e: Entry) => (e.item.type === 'function_call' ? 100 : 10);
+    expect(() => truncateContext({ entries, truncation: 'auto', budget: 50, tokensOf })).toThrow(
+      ContextTooLongError,
+    );
+  });
+
+  it('says so when the instructions and tools leave no room at all', () => {
+    expect(() =>
+      truncateContext({ entries: tenByTen(), truncation: 'auto', budget: -20, tokensOf: ten }),
+    ).toThrow(
+      /instructions, tools and the answer's reserve take the whole LLM context \(20 tokens over it\)/,
+    );
   });
 });
 

@@ -85,6 +85,50 @@ describe('session truncation over a long conversation', () => {
     expect(h.events.at(-1)!.type).toBe('conversation.item.retrieved');
   });
 
+  it('retention_ratio: an out-of-band response starts where the conversation does, and does not move it', async () => {
+    const h = new Harness({ limits: { llmContextTokens: 8_192 } });
+    h.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        output_modalities: ['text'],
+        truncation: { type: 'retention_ratio', retention_ratio: 0.5 },
+      },
+    });
+    longConversation(h);
+    const respond = async (response?: object) => {
+      const mark = h.events.length;
+      h.send({ type: 'response.create', ...(response ? { response } : {}) });
+      await h.waitFor('response.done', mark);
+      return lastRequest(h).messages;
+    };
+    const first = await respond();
+    // Over the conversation, with nothing more to cut: the same start.
+    expect((await respond({ conversation: 'none' }))[0]).toEqual(first[0]);
+    // Long instructions leave it less room: it cuts further, on its own copy of the start.
+    const cut = await respond({ conversation: 'none', instructions: 'x'.repeat(6_000) });
+    expect(cut.length).toBeLessThan(first.length);
+    // The next request starts where the first did: the first answer joined it, no out-of-band one did.
+    const next = await respond();
+    expect(next[0]).toEqual(first[0]);
+    expect(next).toHaveLength(first.length + 1);
+  });
+
+  it('a response with input of its own is cut on its own', async () => {
+    const h = new Harness({ limits: { llmContextTokens: 8_192 } });
+    h.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+    const input = Array.from({ length: 60 }, (_, i) => ({
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: `${i} ${'word '.repeat(58)}` }],
+    }));
+    h.send({ type: 'response.create', response: { conversation: 'none', input } });
+    await h.waitFor('response.done');
+    const messages = lastRequest(h).messages;
+    expect(messages.length).toBeLessThan(60);
+    expect(messages.at(-1)!.content.startsWith('59 ')).toBe(true);
+  });
+
   it('retention_ratio: the next turn starts its request where the last cut left it', async () => {
     const h = new Harness({ limits: { llmContextTokens: 8_192 } });
     h.send({
