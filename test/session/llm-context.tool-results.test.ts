@@ -1,17 +1,8 @@
 /** Every tool call is followed by its result in the LLM's context, as the chat APIs require. */
 import { describe, expect, it } from 'vitest';
-import type { Item } from '../../protocol/realtime/index.js';
 import { PENDING_TOOL_RESULT, toMessages } from '../../src/session/llm-context.js';
 import type { Entry } from '../../src/session/conversation.js';
-
-const entry = (item: Partial<Item> & { type: Item['type'] }): Entry =>
-  ({ item: { id: `item_${Math.random()}`, object: 'realtime.item', ...item } as Item, extras: {} }) as Entry;
-const user = (text: string) =>
-  entry({ type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text }] });
-const call = (id: string) =>
-  entry({ type: 'function_call', call_id: id, name: 'hours', arguments: '{}', status: 'completed' });
-const output = (id: string, text: string) =>
-  entry({ type: 'function_call_output', call_id: id, output: text });
+import { call, output, user } from '../helpers/entries.js';
 
 const roles = (entries: Entry[]) =>
   toMessages(entries).map((m) => (m.role === 'tool' ? `tool:${m.content}` : m.role));

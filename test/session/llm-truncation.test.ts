@@ -1,6 +1,5 @@
 /** Session `truncation`: which items of a response's context the LLM request carries. */
 import { describe, expect, it } from 'vitest';
-import type { Item } from '../../protocol/realtime/index.js';
 import type { Entry } from '../../src/session/conversation.js';
 import { buildLlmRequest } from '../../src/session/llm-context.js';
 import {
@@ -10,17 +9,7 @@ import {
   truncateContext,
 } from '../../src/session/llm-truncation.js';
 import type { ContextWindow } from '../../src/session/llm-truncation.js';
-import { defaultRealtimeSession } from '../../src/session/session-config.js';
-
-let n = 0;
-const entry = (item: Partial<Item> & { type: Item['type'] }): Entry =>
-  ({ item: { id: `item_${++n}`, object: 'realtime.item', ...item } as Item, extras: {} }) as Entry;
-const user = (text: string) =>
-  entry({ type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text }] });
-const call = (id: string) =>
-  entry({ type: 'function_call', call_id: id, name: 'hours', arguments: '{}', status: 'completed' });
-const output = (id: string, text: string) =>
-  entry({ type: 'function_call_output', call_id: id, output: text });
+import { call, output, testSession, user } from '../helpers/entries.js';
 
 /** Ten entries of ten tokens each, by the test's own count. */
 const tenByTen = () => Array.from({ length: 10 }, (_, i) => user(`turn ${i}`));
@@ -170,14 +159,7 @@ describe('the budget of a request', () => {
   });
 
   it('a long conversation reaches the LLM cut to the context, newest turns first kept', () => {
-    const session = defaultRealtimeSession({
-      id: 'sess_1',
-      model: 'gpt-realtime',
-      expiresAt: 0,
-      instructions: 'Be brief.',
-      voice: 'alloy',
-      turnDetection: 'server_vad',
-    });
+    const session = testSession();
     // 400 turns of about 100 tokens each: 40,000 tokens, over a 32,768-token context.
     const entries = Array.from({ length: 400 }, (_, i) => user(`${i} ${'word '.repeat(60)}`));
     const request = buildLlmRequest(session, {}, entries, { tokens: 32_768 });

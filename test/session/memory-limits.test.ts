@@ -66,6 +66,16 @@ describe('session truncation over a long conversation', () => {
     for (let i = 0; i < 60; i++) h.send(userText(`${i} ${'word '.repeat(58)}`));
   }
   const lastRequest = (h: Harness) => h.llm.requests.at(-1)!;
+  /** A text session on an 8,192-token context that cuts down to half of it. */
+  function retentionHarness(): Harness {
+    const h = new Harness({ limits: { llmContextTokens: 8_192 } });
+    const truncation = { type: 'retention_ratio', retention_ratio: 0.5 };
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', output_modalities: ['text'], truncation },
+    });
+    return h;
+  }
 
   it('auto: the LLM gets the newest items that fit LLM_CONTEXT_TOKENS; the conversation keeps all', async () => {
     // 8,192 less the answer's 4,096 and the instructions: about 4,000 tokens for the conversation.
@@ -86,15 +96,7 @@ describe('session truncation over a long conversation', () => {
   });
 
   it('retention_ratio: an out-of-band response starts where the conversation does, and does not move it', async () => {
-    const h = new Harness({ limits: { llmContextTokens: 8_192 } });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        truncation: { type: 'retention_ratio', retention_ratio: 0.5 },
-      },
-    });
+    const h = retentionHarness();
     longConversation(h);
     const respond = async (response?: object) => {
       const mark = h.events.length;
@@ -130,15 +132,7 @@ describe('session truncation over a long conversation', () => {
   });
 
   it('retention_ratio: the next turn starts its request where the last cut left it', async () => {
-    const h = new Harness({ limits: { llmContextTokens: 8_192 } });
-    h.send({
-      type: 'session.update',
-      session: {
-        type: 'realtime',
-        output_modalities: ['text'],
-        truncation: { type: 'retention_ratio', retention_ratio: 0.5 },
-      },
-    });
+    const h = retentionHarness();
     longConversation(h);
     h.send({ type: 'response.create' });
     await h.waitFor('response.done');

@@ -3,16 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/session/conversation.js';
 import { awaitTranscripts, prepareRequest } from '../../src/session/response-request.js';
 import type { LanguagePolicy } from '../../src/session/response-request.js';
-import { defaultRealtimeSession } from '../../src/session/session-config.js';
+import { testSession } from '../helpers/entries.js';
 
-const session = defaultRealtimeSession({
-  id: 'sess_1',
-  model: 'gpt-realtime',
-  expiresAt: 0,
-  instructions: 'Be brief.',
-  voice: 'alloy',
-  turnDetection: 'server_vad',
-});
+const session = testSession();
 
 /** A user item with audio, and what the STT made of it. */
 function userAudio(extras: Entry['extras']): Entry {
