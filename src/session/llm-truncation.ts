@@ -87,13 +87,8 @@ export function truncateContext(o: {
   const postInstructions = retention?.token_limits?.post_instructions;
   const limit = postInstructions === undefined ? o.budget : Math.min(postInstructions, o.budget);
   const startId = retention ? o.window?.startId : undefined;
-  let from =
-    startId === undefined
-      ? 0
-      : Math.max(
-          0,
-          entries.findIndex((e) => e.item.id === startId),
-        );
+  const at = startId === undefined ? -1 : entries.findIndex((e) => e.item.id === startId);
+  let from = Math.max(0, at);
   let total = 0;
   for (let i = from; i < tokens.length; i++) total += tokens[i]!;
   if (total > limit) {
@@ -101,7 +96,7 @@ export function truncateContext(o: {
     const target = retention ? Math.floor(limit * retention.retention_ratio) : limit;
     while (total > target && from < entries.length - 1) total -= tokens[from++]!;
   }
-  // The newest tool result is what the answer is for: start at its call rather than lose it.
+  // A kept tool result is there for the answer to use: start at its call rather than lose it.
   const call = firstCutCall(entries, from);
   let extra = 0;
   for (let i = call; i < from; i++) extra += tokens[i]!;
