@@ -148,6 +148,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         deps.onTurnLatency?.(sessionId, l);
       },
       onBackpressure: (action) => metrics.outboundBackpressure(action),
+      onContextCut: () => metrics.contextCut(),
       speculativeTurnStart: config.speculativeTurnStart,
       languagePolicy: o.languagePolicy,
     });

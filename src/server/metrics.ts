@@ -67,6 +67,7 @@ export class GatewayMetrics implements ProviderMetrics {
   private readonly fallbacks: Counter<'provider' | 'reason'>;
   private readonly served: Counter<'provider'>;
   private readonly backpressure: Counter<'action'>;
+  private readonly contextCuts: Counter;
   private readonly vadQueue: Histogram<'sample_rate_hz'>;
   private readonly vadRunWindows: Histogram<'sample_rate_hz'>;
   /** What the load gauge reads; none until the gateway watches its load. */
@@ -140,6 +141,11 @@ export class GatewayMetrics implements ProviderMetrics {
       name: `${PREFIX}llm_served_total`,
       help: 'LLM generations, by the provider that produced the first token.',
       labelNames: ['provider'],
+      registers,
+    });
+    this.contextCuts = new Counter({
+      name: `${PREFIX}llm_context_truncated_total`,
+      help: 'LLM requests from which session truncation left out the oldest conversation items.',
       registers,
     });
     this.backpressure = new Counter({
@@ -221,6 +227,11 @@ export class GatewayMetrics implements ProviderMetrics {
   /** A barge-in: from the user's first word (wall time of that audio) to the answer being stopped. */
   bargeIn(stopMs: number): void {
     this.bargeInStop.observe(stopMs / 1000);
+  }
+
+  /** Session truncation left items out of an LLM request. */
+  contextCut(): void {
+    this.contextCuts.inc();
   }
 
   /** A slow reader paused a response or was disconnected. */

@@ -25,6 +25,8 @@ export function buildLlmRequest(
     tokens: number;
     /** The default conversation's window; none for a response over a context of its own. */
     window?: ContextWindow;
+    /** Told when truncation left items out: how many, and how many the request carries. */
+    onCut?: (leftOut: number, kept: number) => void;
   },
 ): LlmRequest {
   const tools = toLlmTools(params.tools ?? session.tools);
@@ -44,6 +46,7 @@ export function buildLlmRequest(
     tokensOf: entryTokens,
     window: context.window,
   });
+  if (kept.length < entries.length) context.onCut?.(entries.length - kept.length, kept.length);
   return {
     instructions,
     messages: toMessages(kept),

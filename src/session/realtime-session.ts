@@ -85,6 +85,8 @@ export interface SessionOptions {
   logContent?: boolean;
   /** Told when a slow reader pauses a response or is disconnected (metrics). */
   onBackpressure?: (action: 'paused' | 'closed') => void;
+  /** Told when session `truncation` leaves items out of an LLM request (metrics). */
+  onContextCut?: () => void;
   /** Telephony: the call, not the client, decides the spoken language and its instructions. */
   languagePolicy?: LanguagePolicy;
 }
@@ -164,6 +166,7 @@ export class RealtimeSession {
         this.turns.armIdleAfter(run);
       },
       onTurnLatency: o.onTurnLatency,
+      onContextCut: o.onContextCut,
     });
     this.turns = new VadTurns({
       id: this.id,

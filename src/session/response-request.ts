@@ -6,7 +6,6 @@
 import type { RealtimeSessionObject, ResponseParams } from '../../protocol/realtime/index.js';
 import type { Entry } from './conversation.js';
 import { buildLlmRequest } from './llm-context.js';
-import type { ContextWindow } from './llm-truncation.js';
 import type { PreparedResponse } from './response-run.js';
 
 /**
@@ -54,7 +53,7 @@ export function prepareRequest(o: {
   resolveVoice: (voice: string, language: string | undefined) => string;
   policy?: LanguagePolicy;
   /** The LLM's context window in tokens, and the default conversation's window (see `buildLlmRequest`). */
-  llmContext: { tokens: number; window?: ContextWindow };
+  llmContext: Parameters<typeof buildLlmRequest>[3];
 }): PreparedResponse {
   const { session, policy } = o;
   let language = replyLanguage(o.context, session.audio.input.transcription?.language);

@@ -38,6 +38,8 @@ export interface ResponsesHost {
   /** A response ended, whichever way. */
   finished(run: ResponseRun): void;
   onTurnLatency: ((latency: TurnLatency) => void) | undefined;
+  /** Session `truncation` left items of the conversation out of an LLM request (metrics). */
+  onContextCut: (() => void) | undefined;
 }
 
 /** The responses one session runs. */
@@ -117,6 +119,15 @@ export class Responses {
             // start where it is (it gets a copy). A discarded speculative response may move it:
             // its context is the same conversation, cut as the confirmed turn's would be.
             window: params.input ? undefined : outOfBand ? { ...this.window } : this.window,
+            onCut: (leftOut, kept) => {
+              h.log('info', 'llm context truncated', {
+                sessionId: h.id,
+                responseId: run.id,
+                leftOutItems: leftOut,
+                keptItems: kept,
+              });
+              h.onContextCut?.();
+            },
           },
         });
         if (h.logContent) {

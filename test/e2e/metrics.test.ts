@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../protocol/realtime/index.js';
 import { resamplePcm16 } from '../../src/audio/resampler.js';
 import { GatewayMetrics } from '../../src/server/metrics.js';
+import { createLogger } from '../../src/util/log.js';
 import { loadSpeech } from '../fixtures/speech/index.js';
 import { startGateway, startProviderGateway } from '../helpers/gateway.js';
 import type { ProviderGateway } from '../helpers/gateway.js';
@@ -85,6 +86,38 @@ describe('the registry', () => {
     expect(await value(m, 'vad_queue_seconds', { ...at8k, le: '10' }, '_bucket')).toBe(3);
     const text = (await m.render()).body;
     expect(text).not.toContain('sess_a');
+  });
+});
+
+describe('session truncation', () => {
+  it('counts each request it cut, and logs the counts of items but not their text', async () => {
+    const lines: string[] = [];
+    const log = createLogger('info', { write: (l) => lines.push(l), content: false });
+    // 8,192 tokens less the answer's 4,096 and the instructions leave about 4,000 for 60 items of 100.
+    const gw = await startGateway({ env: { LLM_CONTEXT_TOKENS: '8192' }, log });
+    const c = await TestClient.open(gw.url, { type: 'realtime', output_modalities: ['text'] });
+    for (let i = 0; i < 60; i++) {
+      const text = `${i} ${'secret '.repeat(48)}`;
+      c.send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+      });
+    }
+    for (let k = 0; k < 2; k++) {
+      c.send({ type: 'response.create' });
+      await c.next('response.done');
+    }
+    await c.close();
+    await gw.close();
+    const m = gw.gateway.metrics;
+    expect(await value(m, 'llm_context_truncated_total')).toBe(2);
+    const cut = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'llm context truncated');
+    expect(cut).toHaveLength(2);
+    expect(cut[0]).toMatchObject({ sessionId: expect.any(String), responseId: expect.any(String) });
+    expect(Number(cut[0]!.leftOutItems) + Number(cut[0]!.keptItems)).toBe(60);
+    expect(lines.join('\n')).not.toContain('secret');
   });
 });
 
