@@ -52,7 +52,7 @@ export function prepareRequest(o: {
   voice: string;
   resolveVoice: (voice: string, language: string | undefined) => string;
   policy?: LanguagePolicy;
-  /** The LLM's context window in tokens, and the default conversation's window (see `buildLlmRequest`). */
+  /** How `buildLlmRequest` cuts the context: the LLM's window, the conversation's start, a listener. */
   llmContext: Parameters<typeof buildLlmRequest>[3];
 }): PreparedResponse {
   const { session, policy } = o;
