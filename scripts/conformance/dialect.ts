@@ -52,6 +52,8 @@ export interface SessionSettings {
   tools?: object[];
   toolChoice?: unknown;
   maxOutputTokens?: number | 'inf';
+  /** GA only (beta has no such field). */
+  truncation?: unknown;
 }
 
 const GA_FORMAT = { pcm: { type: 'audio/pcm', rate: 24_000 }, pcmu: { type: 'audio/pcmu' } } as const;
@@ -96,6 +98,7 @@ export function sessionUpdate(dialect: Dialect, s: SessionSettings): Record<stri
   if (s.tools !== undefined) session.tools = s.tools;
   if (s.toolChoice !== undefined) session.tool_choice = s.toolChoice;
   if (s.maxOutputTokens !== undefined) session.max_output_tokens = s.maxOutputTokens;
+  if (s.truncation !== undefined) session.truncation = s.truncation;
   return { type: 'session.update', session };
 }
 

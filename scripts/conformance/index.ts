@@ -8,6 +8,7 @@ import { ERROR_SCENARIOS } from './scenarios/errors.js';
 import { HANDSHAKE_SCENARIOS } from './scenarios/handshake.js';
 import { RESPONSE_SCENARIOS } from './scenarios/responses.js';
 import { SESSION_SCENARIOS } from './scenarios/session.js';
+import { TRUNCATION_SCENARIOS } from './scenarios/truncation.js';
 
 /** Every scenario. The real-time audio ones start first: they are the longest. */
 export const SCENARIOS: Scenario[] = [
@@ -15,6 +16,7 @@ export const SCENARIOS: Scenario[] = [
   ...SESSION_SCENARIOS,
   ...RESPONSE_SCENARIOS,
   ...ERROR_SCENARIOS,
+  ...TRUNCATION_SCENARIOS,
   ...HANDSHAKE_SCENARIOS,
 ];
 

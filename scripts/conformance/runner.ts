@@ -17,6 +17,9 @@ export const DEFAULT_LIMITS = {
   MAX_CONCURRENT_RESPONSES: 4,
   MAX_MESSAGE_BYTES: 25_165_824,
   MAX_SESSION_DURATION_MS: 3_600_000,
+  // The model's context in tokens (the gateway's LLM_CONTEXT_TOKENS; OpenAI documents 32k for its
+  // realtime models): the truncation scenarios fill a conversation past it.
+  LLM_CONTEXT_TOKENS: 32_768,
 };
 export type Limits = typeof DEFAULT_LIMITS;
 

@@ -24,6 +24,7 @@ const LIMITS: Limits = {
   MAX_CONVERSATION_ITEMS: 50,
   MAX_CONCURRENT_RESPONSES: 3,
   MAX_MESSAGE_BYTES: 256 * 1024,
+  LLM_CONTEXT_TOKENS: 8_192,
 };
 const limitEnv = Object.fromEntries(Object.entries(LIMITS).map(([k, v]) => [k, String(v)]));
 /** Scenarios that run only against a gateway without VAD or with a short session limit. */
@@ -33,6 +34,7 @@ const GA_ONLY = [
   'error.cannot_change_session_type',
   'error.unsupported_content_type.input-image',
   'error.unsupported_event.session-close',
+  'error.context_length_exceeded',
 ];
 const STEP_TIMEOUT_MS = 15_000;
 const RUN_TIMEOUT_MS = 90_000;

@@ -1,0 +1,80 @@
+/**
+ * Session truncation (protocol: `session.truncation`): a conversation longer than the model's
+ * context still gets an answer, its oldest items left out of the model's input (`auto`, the
+ * default); with `disabled` this gateway fails the response instead (OpenAI documents "an error"
+ * without its shape, so that scenario is the gateway's own).
+ */
+import type { KitClient } from '../client.js';
+import { responseCreate, userText } from '../dialect.js';
+import { check } from '../runner.js';
+import type { Scenario, ScenarioContext } from '../runner.js';
+import { awaitResponse } from './steps.js';
+
+type E = Record<string, unknown>;
+
+/** Characters per user item: long enough that few items fill a context. */
+const ITEM_CHARS = 2_000;
+
+/**
+ * Sends user text items of five characters per token of the server's context in all: past it
+ * for any tokenizer that puts fewer than five characters in a token (English text takes about
+ * four), however the server counts.
+ */
+async function fillPastContext(c: KitClient, ctx: ScenarioContext): Promise<void> {
+  const items = Math.ceil((ctx.options.limits.LLM_CONTEXT_TOKENS * 5) / ITEM_CHARS);
+  const words = 'the quick brown fox jumps over the lazy dog '.repeat(ITEM_CHARS / 44 + 1);
+  for (let i = 0; i < items; i++) {
+    c.send({ type: 'conversation.item.create', item: userText(`${i} ${words}`.slice(0, ITEM_CHARS)) });
+    await c.next('conversation.item.added');
+  }
+  c.send({ type: 'conversation.item.create', item: userText('Now answer with one short greeting.') });
+  await c.next('conversation.item.added');
+}
+
+export const TRUNCATION_SCENARIOS: Scenario[] = [
+  {
+    name: 'truncation.auto',
+    description: 'A conversation past the model context still gets an answer, and keeps its items.',
+    scope: 'any',
+    run: async (ctx) => {
+      const c = await ctx.session({ output: 'text', turnDetection: null });
+      await fillPastContext(c, ctx);
+      c.send(responseCreate(ctx.dialect));
+      const r = await awaitResponse(c);
+      check(r.done.status === 'completed', `response ended ${String(r.done.status)}`);
+      // The oldest item is still in the conversation: truncation cuts the model's input only.
+      const first = c.received().find((x) => x.ga === 'conversation.item.added')!.e.item as E;
+      c.send({ type: 'conversation.item.retrieve', item_id: first.id });
+      const got = await c.next('conversation.item.retrieved');
+      check((got.item as E).id === first.id, `retrieve answered ${String((got.item as E).id)}`);
+    },
+  },
+  {
+    name: 'error.context_length_exceeded',
+    description:
+      'With truncation disabled, a conversation past the model context fails the response (response.done ' +
+      'failed, status_details.error context_length_exceeded); the session goes on.',
+    scope: 'gateway',
+    skipReason: (o) => (o.endpoint.dialect === 'beta' ? 'GA only: beta has no truncation field' : null),
+    run: async (ctx) => {
+      const c = await ctx.session({ output: 'text', turnDetection: null, truncation: 'disabled' });
+      await fillPastContext(c, ctx);
+      c.send(responseCreate(ctx.dialect));
+      const failed = await awaitResponse(c);
+      check(failed.done.status === 'failed', `response ended ${String(failed.done.status)}`);
+      const error = (failed.done.status_details as E | null)?.error as E | undefined;
+      check(
+        error?.code === 'context_length_exceeded' && error.type === 'invalid_request_error',
+        `status_details.error ${JSON.stringify(error)}`,
+      );
+      c.send({ type: 'session.update', session: { type: 'realtime', truncation: 'auto' } });
+      await c.next('session.updated');
+      c.send(responseCreate(ctx.dialect));
+      const next = await awaitResponse(c);
+      check(
+        next.done.status === 'completed',
+        `after truncation auto the response ended ${String(next.done.status)}`,
+      );
+    },
+  },
+];
