@@ -23,11 +23,12 @@ const DEFAULT_OUTPUT_RESERVE = 4_096;
 
 /** The context does not fit the LLM's input limit, and truncation may not (or cannot) make it fit. */
 export class ContextTooLongError extends Error {
-  constructor(tokens: number, limit: number) {
+  constructor(tokens: number, limit: number, why?: string) {
     super(
-      limit <= 0
-        ? `the instructions, tools and the answer's reserve take the whole LLM context (${-limit} tokens over it)`
-        : `the conversation takes about ${tokens} tokens after the instructions; the limit is ${limit}`,
+      why ??
+        (limit <= 0
+          ? `the instructions, tools and the answer's reserve take the whole LLM context (${-limit} tokens over it)`
+          : `the conversation takes about ${tokens} tokens after the instructions; the limit is ${limit}`),
     );
     this.name = 'ContextTooLongError';
   }
@@ -106,7 +107,12 @@ export function truncateContext(o: {
   }
   if (total > limit) throw new ContextTooLongError(total, limit);
   const kept = from === 0 ? entries : withoutOrphanResults(entries.slice(from), entries.slice(0, from));
-  if (kept.length === 0 && entries.length > 0) throw new ContextTooLongError(total, limit);
+  if (kept.length === 0 && entries.length > 0)
+    throw new ContextTooLongError(
+      total,
+      limit,
+      `only tool results fit, and not the calls they answer (limit ${limit})`,
+    );
   if (retention && o.window) o.window.startId = kept[0]?.item.id;
   return kept;
 }

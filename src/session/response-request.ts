@@ -6,6 +6,7 @@
 import type { RealtimeSessionObject, ResponseParams } from '../../protocol/realtime/index.js';
 import type { Entry } from './conversation.js';
 import { buildLlmRequest } from './llm-context.js';
+import type { ContextWindow } from './llm-truncation.js';
 import type { PreparedResponse } from './response-run.js';
 
 /**
@@ -52,8 +53,8 @@ export function prepareRequest(o: {
   voice: string;
   resolveVoice: (voice: string, language: string | undefined) => string;
   policy?: LanguagePolicy;
-  /** How `buildLlmRequest` cuts the context: the LLM's window, the conversation's start, a listener. */
-  llmContext: Parameters<typeof buildLlmRequest>[3];
+  /** How `buildLlmRequest` cuts the context: the LLM's window and the conversation's start. */
+  llmContext: { tokens: number; window?: ContextWindow };
 }): PreparedResponse {
   const { session, policy } = o;
   let language = replyLanguage(o.context, session.audio.input.transcription?.language);
@@ -63,16 +64,17 @@ export function prepareRequest(o: {
     if (!language || language === 'multi') language = policy.fallback();
     instructions = policy.instructionsFor(language);
   }
-  return {
-    request: buildLlmRequest(
-      instructions ? { ...session, instructions } : session,
-      o.params,
-      o.context,
-      o.llmContext,
-    ),
-    ttsVoice: o.resolveVoice(o.voice, language),
-    language,
-  };
+  let cut: PreparedResponse['cut'];
+  const request = buildLlmRequest(
+    instructions ? { ...session, instructions } : session,
+    o.params,
+    o.context,
+    {
+      ...o.llmContext,
+      onCut: (leftOut, kept) => (cut = { leftOut, kept }),
+    },
+  );
+  return { request, ttsVoice: o.resolveVoice(o.voice, language), language, cut };
 }
 
 /**

@@ -46,6 +46,8 @@ export interface ResponseSetup {
   metadata: Record<string, string> | null;
   /** Resolves to the LLM request once pending user transcripts are in. */
   prepare: () => Promise<PreparedResponse>;
+  /** Told when the request about to go to the LLM left items of its context out. */
+  onContextCut?: (cut: { leftOut: number; kept: number }) => void;
   /** Called when audio first goes out (the session's voice is then fixed). */
   onAudio: () => void;
   /** Called once, after `response.done`. */
@@ -60,6 +62,8 @@ export interface PreparedResponse {
   ttsVoice: string;
   /** Language the TTS speaks (the user's, when the STT detected it); undefined: its default. */
   language?: string;
+  /** Session truncation left items of the context out of `request`: how many, and how many it has. */
+  cut?: { leftOut: number; kept: number };
 }
 
 /** Moments of one response, in `performance.now()` milliseconds. */
@@ -182,6 +186,8 @@ export class ResponseRun {
     try {
       const prepared = await this.s.prepare();
       if (this.finished) return;
+      // Told here, not while preparing: a response cancelled meanwhile sends no request.
+      if (prepared.cut) this.s.onContextCut?.(prepared.cut);
       this.voice = { id: prepared.ttsVoice, language: prepared.language };
       const { request } = prepared;
       this.timings.llmStartAt = performance.now();

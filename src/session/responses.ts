@@ -119,15 +119,6 @@ export class Responses {
             // start where it is (it gets a copy). A discarded speculative response may move it:
             // its context is the same conversation, cut as the confirmed turn's would be.
             window: params.input ? undefined : outOfBand ? { ...this.window } : this.window,
-            onCut: (leftOut, kept) => {
-              h.log('info', 'llm context truncated', {
-                sessionId: h.id,
-                responseId: run.id,
-                leftOutItems: leftOut,
-                keptItems: kept,
-              });
-              h.onContextCut?.();
-            },
           },
         });
         if (h.logContent) {
@@ -140,6 +131,19 @@ export class Responses {
         }
         return prepared;
       },
+      // Words spoken as they are reach no LLM, cut or not.
+      onContextCut:
+        fixedText === undefined
+          ? ({ leftOut, kept }) => {
+              h.log('info', 'llm context truncated', {
+                sessionId: h.id,
+                responseId: run.id,
+                leftOutItems: leftOut,
+                keptItems: kept,
+              });
+              h.onContextCut?.();
+            }
+          : undefined,
       onAudio: () => h.audioSent(),
       onDone: (r) => this.done(r),
       log: (msg, fields) => h.log('warn', msg, { sessionId: h.id, ...fields }),

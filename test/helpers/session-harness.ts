@@ -29,6 +29,7 @@ export interface HarnessOptions {
   vad?: VadStage;
   onTurnLatency?: (latency: TurnLatency) => void;
   onBargeIn?: (stopMs: number) => void;
+  onContextCut?: () => void;
   speculativeTurnStart?: boolean;
   /** Start the session (send `session.created`) right away. Default true. */
   start?: boolean;
@@ -87,6 +88,7 @@ export class Harness {
       log: () => {},
       onTurnLatency: o.onTurnLatency,
       onBargeIn: o.onBargeIn,
+      onContextCut: o.onContextCut,
       speculativeTurnStart: o.speculativeTurnStart,
       observer: (e) => {
         this.events.push(e);

@@ -116,6 +116,34 @@ describe('session truncation over a long conversation', () => {
     expect(next).toHaveLength(first.length + 1);
   });
 
+  it('counts a cut only for a request that goes out: not for a response cancelled while it waited', async () => {
+    let cuts = 0;
+    const h = new Harness({
+      limits: { llmContextTokens: 8_192 },
+      stt: ['spoken words', 'more words'],
+      sttDelayMs: 200,
+      onContextCut: () => cuts++,
+    });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', output_modalities: ['text'], audio: { input: { turn_detection: null } } },
+    });
+    longConversation(h);
+    // The response waits for the transcript of the committed audio; it is cancelled meanwhile.
+    h.send({ type: 'input_audio_buffer.append', audio: pcmSilence(200) });
+    h.send({ type: 'input_audio_buffer.commit' });
+    h.send({ type: 'response.create' });
+    h.send({ type: 'response.cancel' });
+    await h.waitFor('response.done');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cuts).toBe(0);
+    expect(h.llm.requests).toHaveLength(0);
+    const mark = h.events.length;
+    h.send({ type: 'response.create' });
+    await h.waitFor('response.done', mark);
+    expect(cuts).toBe(1);
+  });
+
   it('a response with input of its own is cut on its own', async () => {
     const h = new Harness({ limits: { llmContextTokens: 8_192 } });
     h.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
