@@ -107,6 +107,8 @@ describe('Silero model process', () => {
     const model = await processModel();
     try {
       const first = model.pid!;
+      // Stopped first: a child on the other core could otherwise answer before the kill lands.
+      process.kill(first, 'SIGSTOP');
       const owed = model.run(RATE, IDS, ONES, batch(), []);
       process.kill(first, 'SIGKILL');
       await expect(owed).rejects.toThrow(/exited|SIGKILL/);
