@@ -47,7 +47,7 @@ export interface ResponseSetup {
   /** Resolves to the LLM request once pending user transcripts are in. */
   prepare: () => Promise<PreparedResponse>;
   /** Told when the request about to go to the LLM left items of its context out. */
-  onContextCut?: (cut: { leftOut: number; kept: number }) => void;
+  onContextCut?: (cut: NonNullable<PreparedResponse['cut']>) => void;
   /** Called when audio first goes out (the session's voice is then fixed). */
   onAudio: () => void;
   /** Called once, after `response.done`. */
