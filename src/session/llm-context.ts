@@ -13,9 +13,12 @@ import type {
 import type { LlmMessage, LlmRequest, LlmTool } from '../providers/types.js';
 import type { Entry } from './conversation.js';
 import { conversationBudget, estimateTokens, truncateContext } from './llm-truncation.js';
-import type { ContextWindow } from './llm-truncation.js';
+import type { ContextCut, ContextWindow } from './llm-truncation.js';
 
-/** Builds the LLM request of one response; `truncation` decides which entries it carries. */
+/**
+ * Builds the LLM request of one response; `truncation` decides which entries it carries, and
+ * `cut` says how many it left out.
+ */
 export function buildLlmRequest(
   session: RealtimeSessionObject,
   params: ResponseParams,
@@ -25,10 +28,8 @@ export function buildLlmRequest(
     tokens: number;
     /** The default conversation's window; none for a response over a context of its own. */
     window?: ContextWindow;
-    /** Told when truncation left items out: how many, and how many the request carries. */
-    onCut?: (leftOut: number, kept: number) => void;
   },
-): LlmRequest {
+): { request: LlmRequest; cut?: ContextCut } {
   const tools = toLlmTools(params.tools ?? session.tools);
   const toolChoice = params.tool_choice ?? session.tool_choice;
   const max = params.max_output_tokens ?? session.max_output_tokens;
@@ -46,14 +47,15 @@ export function buildLlmRequest(
     tokensOf: entryTokens,
     window: context.window,
   });
-  if (kept.length < entries.length) context.onCut?.(entries.length - kept.length, kept.length);
-  return {
+  const request: LlmRequest = {
     instructions,
     messages: toMessages(kept),
     tools,
     toolChoice: toLlmToolChoice(toolChoice),
     maxOutputTokens: max === 'inf' ? null : max,
   };
+  if (kept.length === entries.length) return { request };
+  return { request, cut: { leftOut: entries.length - kept.length, kept: kept.length } };
 }
 
 /**

@@ -54,6 +54,12 @@ export function conversationBudget(o: {
   return o.contextTokens - reserve - estimateTokens(o.instructions) - estimateTokens(o.toolsJson);
 }
 
+/** Items truncation left out of one request, and the items it carries. */
+export interface ContextCut {
+  leftOut: number;
+  kept: number;
+}
+
 /**
  * Where the LLM's view of a conversation starts. A retention ratio drops more than it must so
  * that the next turns add to the same start (and reuse a provider's prompt cache) until the limit

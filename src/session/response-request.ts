@@ -64,15 +64,11 @@ export function prepareRequest(o: {
     if (!language || language === 'multi') language = policy.fallback();
     instructions = policy.instructionsFor(language);
   }
-  let cut: PreparedResponse['cut'];
-  const request = buildLlmRequest(
+  const { request, cut } = buildLlmRequest(
     instructions ? { ...session, instructions } : session,
     o.params,
     o.context,
-    {
-      ...o.llmContext,
-      onCut: (leftOut, kept) => (cut = { leftOut, kept }),
-    },
+    o.llmContext,
   );
   return { request, ttsVoice: o.resolveVoice(o.voice, language), language, cut };
 }

@@ -27,6 +27,7 @@ import { OutputAudioPacer } from './audio-pacer.js';
 import type { Conversation } from './conversation.js';
 import type { EventWriter } from './event-writer.js';
 import { ContextTooLongError } from './llm-truncation.js';
+import type { ContextCut } from './llm-truncation.js';
 
 /** Sentences waiting for the TTS; past this the LLM stream is paused until the TTS catches up. */
 const MAX_PENDING_TTS_PIECES = 64;
@@ -47,7 +48,7 @@ export interface ResponseSetup {
   /** Resolves to the LLM request once pending user transcripts are in. */
   prepare: () => Promise<PreparedResponse>;
   /** Told when the request about to go to the LLM left items of its context out. */
-  onContextCut?: (cut: NonNullable<PreparedResponse['cut']>) => void;
+  onContextCut?: (cut: ContextCut) => void;
   /** Called when audio first goes out (the session's voice is then fixed). */
   onAudio: () => void;
   /** Called once, after `response.done`. */
@@ -63,7 +64,7 @@ export interface PreparedResponse {
   /** Language the TTS speaks (the user's, when the STT detected it); undefined: its default. */
   language?: string;
   /** Session truncation left items of the context out of `request`: how many, and how many it has. */
-  cut?: { leftOut: number; kept: number };
+  cut?: ContextCut;
 }
 
 /** Moments of one response, in `performance.now()` milliseconds. */

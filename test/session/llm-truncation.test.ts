@@ -162,18 +162,20 @@ describe('the budget of a request', () => {
     const session = testSession();
     // 400 turns of about 100 tokens each: 40,000 tokens, over a 32,768-token context.
     const entries = Array.from({ length: 400 }, (_, i) => user(`${i} ${'word '.repeat(60)}`));
-    const request = buildLlmRequest(session, {}, entries, { tokens: 32_768 });
+    const { request, cut } = buildLlmRequest(session, {}, entries, { tokens: 32_768 });
     const chars = request.messages.reduce((sum, m) => sum + m.content.length, 0);
     expect(request.messages.length).toBeLessThan(400);
     expect(request.messages.length).toBeGreaterThan(200);
     expect(request.messages.at(-1)?.content.startsWith('399 ')).toBe(true);
     // What was kept fits the budget by the estimate.
     expect(chars / 3 + request.messages.length * 4).toBeLessThanOrEqual(32_768 - 4_096);
+    expect(cut).toEqual({ leftOut: 400 - request.messages.length, kept: request.messages.length });
 
     const all = buildLlmRequest({ ...session, truncation: 'auto' }, {}, entries.slice(0, 100), {
       tokens: 32_768,
     });
-    expect(all.messages).toHaveLength(100);
+    expect(all.request.messages).toHaveLength(100);
+    expect(all.cut).toBeUndefined();
     expect(() =>
       buildLlmRequest({ ...session, truncation: 'disabled' }, {}, entries, { tokens: 32_768 }),
     ).toThrow(ContextTooLongError);
