@@ -5,7 +5,7 @@
  * without its shape, so that scenario is the gateway's own).
  */
 import type { KitClient } from '../client.js';
-import { responseCreate, userText } from '../dialect.js';
+import { responseCreate, sessionUpdate, userText } from '../dialect.js';
 import { check, KitSkip } from '../runner.js';
 import type { Scenario, ScenarioContext } from '../runner.js';
 import { awaitResponse } from './steps.js';
@@ -32,9 +32,12 @@ async function fillPastContext(c: KitClient, ctx: ScenarioContext): Promise<void
   await c.next('conversation.item.added');
 }
 
+/** The `status_details.error` of a response that ended, if any. */
+const errorOf = (r: SeenResponse) => (r.done.status_details as E | null)?.error as E | undefined;
+
 /** A response a per-minute token limit refused says nothing about truncation: the scenario is skipped. */
 function skipIfRateLimited(r: SeenResponse): void {
-  const error = (r.done.status_details as E | null)?.error as E | undefined;
+  const error = errorOf(r);
   if (
     r.done.status === 'failed' &&
     (error?.type === 'rate_limit_error' || error?.code === 'rate_limit_exceeded')
@@ -79,12 +82,12 @@ export const TRUNCATION_SCENARIOS: Scenario[] = [
       const failed = await awaitResponse(c);
       skipIfRateLimited(failed);
       check(failed.done.status === 'failed', `response ended ${String(failed.done.status)}`);
-      const error = (failed.done.status_details as E | null)?.error as E | undefined;
+      const error = errorOf(failed);
       check(
         error?.code === 'context_length_exceeded' && error.type === 'invalid_request_error',
         `status_details.error ${JSON.stringify(error)}`,
       );
-      c.send({ type: 'session.update', session: { type: 'realtime', truncation: 'auto' } });
+      c.send(sessionUpdate(ctx.dialect, { truncation: 'auto' }));
       await c.next('session.updated');
       c.send(responseCreate(ctx.dialect));
       const next = await awaitResponse(c);
