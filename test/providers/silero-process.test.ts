@@ -177,6 +177,33 @@ describe('Silero model process', () => {
     }
   });
 
+  // Small runs, as under load: their arrays stay under malloc's mmap threshold, so freed bytes
+  // stay in its heap. With Node's default young generation the child grew about 20 MiB here.
+  it.runIf(process.platform === 'linux')(
+    'keeps its child’s memory flat over thousands of small runs',
+    async () => {
+      const model = await processModel();
+      const rssMiB = () => {
+        const kib = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${model.pid!}/status`, 'utf8'))![1]!;
+        return Number(kib) / 1024;
+      };
+      const ids = Array.from({ length: 20 }, (_, i) => i);
+      const ones = ids.map(() => 1);
+      const speech = loadSpeech('en-hello', 8_000);
+      const w = WINDOW_SAMPLES[8_000]!;
+      const audio = speech.slice(4_000, 4_000 + ids.length * w);
+      try {
+        for (let i = 0; i < 50; i++) await model.run(8_000, ids, ones, audio, []);
+        const warm = rssMiB();
+        for (let i = 0; i < 3_000; i++) await model.run(8_000, ids, ones, audio, []);
+        expect(rssMiB() - warm).toBeLessThan(12);
+      } finally {
+        await model.release();
+      }
+    },
+    30_000,
+  );
+
   it.runIf(process.platform === 'linux')('turns the telemetry off on the calling thread too', async () => {
     const modelUrl = pathToFileURL(join(ROOT, 'src/providers/silero/model.ts')).href;
     const script = `
