@@ -43,6 +43,8 @@ export interface AssembledProviders {
   resolveVoice: (voice: string, language: string | undefined) => string;
   /** The running emulators in offline mode (tests inject faults through them); null in cloud mode. */
   emulators: OfflineProviders | null;
+  /** VAD streams open now at `sampleRate`: one per session with turn detection, none once it closes. */
+  openVadStreams(sampleRate: number): number;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function assembleProviders(
     stages: stageFactory(p, ep, vad, log, counted),
     resolveVoice: voiceResolver(p),
     emulators: ep.emulators,
+    openVadStreams: (sampleRate) => vad.openStreams(sampleRate),
     close: async () => {
       await vad.close();
       await ep.emulators?.close();
