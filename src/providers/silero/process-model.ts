@@ -37,10 +37,10 @@ const EXIT_TIMEOUT_MS = 2_000;
 /**
  * Node flags of the child. Nearly all it allocates is short-lived typed arrays (each message,
  * each step's input and state, onnxruntime's outputs, each answer) whose bytes live outside V8's
- * heap. With the default 16 MiB young generation their dead bytes piled up between scavenges and
- * fragmented malloc's heap: driven like 100 sessions, the child's RSS went 90 to 147 MiB in 90 s
- * and still rose. With 1 MiB it stayed at 106 MiB, for 2 to 4 % more CPU per run (alternating
- * pairs, 14,500 runs each).
+ * heap. With Node's default 16 MiB semi-spaces, scavenges came seldom, so their dead bytes piled
+ * up and fragmented malloc's heap: driven like 100 sessions, the child's RSS went from 90 to 147
+ * MiB in 90 s and still rose. With 1 MiB semi-spaces it rose only from 91 to 106 MiB, for 2 to 4 %
+ * more CPU per run (alternating pairs, 14,500 runs each).
  */
 const CHILD_NODE_FLAGS = ['--max-semi-space-size=1'];
 
