@@ -178,7 +178,7 @@ describe('Silero model process', () => {
   });
 
   // Small runs, as under load: their arrays stay under malloc's mmap threshold, so freed bytes
-  // stay in its heap. With Node's default young generation the child grew about 20 MiB here.
+  // stay in its heap. With Node's default semi-spaces the child grew about 20 MiB here.
   it.runIf(process.platform === 'linux')(
     'keeps its child’s memory from growing over thousands of small runs',
     async () => {
