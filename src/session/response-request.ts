@@ -53,8 +53,11 @@ export function prepareRequest(o: {
   voice: string;
   resolveVoice: (voice: string, language: string | undefined) => string;
   policy?: LanguagePolicy;
-  /** How `buildLlmRequest` cuts the context: the LLM's window and the conversation's start. */
-  llmContext: { tokens: number; window?: ContextWindow };
+  /**
+   * How `buildLlmRequest` cuts the context: the LLM's window and the conversation's start. Null
+   * when no LLM reads the request (words spoken as they are): it then carries no conversation.
+   */
+  llmContext: { tokens: number; window?: ContextWindow } | null;
 }): PreparedResponse {
   const { session, policy } = o;
   let language = replyLanguage(o.context, session.audio.input.transcription?.language);
@@ -67,8 +70,8 @@ export function prepareRequest(o: {
   const { request, cut } = buildLlmRequest(
     instructions ? { ...session, instructions } : session,
     o.params,
-    o.context,
-    o.llmContext,
+    o.llmContext ? o.context : [],
+    o.llmContext ?? { tokens: Number.POSITIVE_INFINITY },
   );
   return { request, ttsVoice: o.resolveVoice(o.voice, language), language, cut };
 }

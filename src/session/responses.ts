@@ -112,14 +112,20 @@ export class Responses {
           voice: typeof voice === 'string' ? voice : voice.id,
           resolveVoice: h.resolveVoice,
           policy: h.languagePolicy,
-          llmContext: {
-            tokens: h.limits.llmContextTokens,
-            // A context of the response's own (`input`) is cut on its own. An out-of-band response
-            // over the conversation starts where the conversation's requests do, and leaves that
-            // start where it is (it gets a copy). A discarded speculative response may move it:
-            // its context is the same conversation, cut as the confirmed turn's would be.
-            window: params.input ? undefined : outOfBand ? { ...this.window } : this.window,
-          },
+          llmContext:
+            // Words spoken as they are reach no LLM: their request carries no conversation, so no
+            // truncation setting can fail them, and the conversation's start stays where it is.
+            fixedText !== undefined
+              ? null
+              : {
+                  tokens: h.limits.llmContextTokens,
+                  // A context of the response's own (`input`) is cut on its own. An out-of-band
+                  // response over the conversation starts where the conversation's requests do,
+                  // and leaves that start where it is (it gets a copy). A discarded speculative
+                  // response may move it: its context is the same conversation, cut as the
+                  // confirmed turn's would be.
+                  window: params.input ? undefined : outOfBand ? { ...this.window } : this.window,
+                },
         });
         if (h.logContent) {
           h.log('info', 'llm request', {
@@ -131,19 +137,15 @@ export class Responses {
         }
         return prepared;
       },
-      // Words spoken as they are reach no LLM, cut or not.
-      onContextCut:
-        fixedText === undefined
-          ? ({ leftOut, kept }) => {
-              h.log('info', 'llm context truncated', {
-                sessionId: h.id,
-                responseId: run.id,
-                leftOutItems: leftOut,
-                keptItems: kept,
-              });
-              h.onContextCut?.();
-            }
-          : undefined,
+      onContextCut: ({ leftOut, kept }) => {
+        h.log('info', 'llm context truncated', {
+          sessionId: h.id,
+          responseId: run.id,
+          leftOutItems: leftOut,
+          keptItems: kept,
+        });
+        h.onContextCut?.();
+      },
       onAudio: () => h.audioSent(),
       onDone: (r) => this.done(r),
       log: (msg, fields) => h.log('warn', msg, { sessionId: h.id, ...fields }),

@@ -95,6 +95,23 @@ describe('session truncation over a long conversation', () => {
     expect(h.events.at(-1)!.type).toBe('conversation.item.retrieved');
   });
 
+  it('words spoken as they are (a phone greeting) reach no LLM: no truncation setting fails them, and nothing is cut', async () => {
+    for (const truncation of ['disabled', 'auto']) {
+      let cuts = 0;
+      const h = new Harness({ limits: { llmContextTokens: 8_192 }, onContextCut: () => cuts++ });
+      h.send({ type: 'session.update', session: { type: 'realtime', truncation } });
+      longConversation(h);
+      expect(h.session.say('One moment, please.')).toBe(true);
+      const done = await h.waitFor('response.done');
+      expect(done.type === 'response.done' && done.response, truncation).toMatchObject({
+        status: 'completed',
+        output: [{ content: [{ type: 'output_audio', transcript: 'One moment, please.' }] }],
+      });
+      expect(h.llm.requests).toHaveLength(0);
+      expect(cuts, truncation).toBe(0);
+    }
+  });
+
   it('retention_ratio: an out-of-band response starts where the conversation does, and does not move it', async () => {
     const h = retentionHarness();
     longConversation(h);
