@@ -107,9 +107,31 @@ describe('session truncation over a long conversation', () => {
         status: 'completed',
         output: [{ content: [{ type: 'output_audio', transcript: 'One moment, please.' }] }],
       });
-      expect(h.llm.requests).toHaveLength(0);
       expect(cuts, truncation).toBe(0);
     }
+  });
+
+  it('retention_ratio: words spoken as they are leave the conversation’s start where it was', async () => {
+    // Twins with the same items: one speaks the greeting, the other is given it as an item.
+    const spoken = retentionHarness();
+    longConversation(spoken);
+    spoken.session.say('One moment, please.');
+    await spoken.waitFor('response.done');
+    const given = retentionHarness();
+    longConversation(given);
+    given.send({
+      type: 'conversation.item.create',
+      item: {
+        type: 'message',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'One moment, please.' }],
+      },
+    });
+    for (const h of [spoken, given]) {
+      h.send({ type: 'response.create' });
+      await h.waitFor('response.done', h.events.findLastIndex((e) => e.type === 'response.done') + 1);
+    }
+    expect(lastRequest(spoken).messages).toEqual(lastRequest(given).messages);
   });
 
   it('retention_ratio: an out-of-band response starts where the conversation does, and does not move it', async () => {
