@@ -127,7 +127,8 @@ export class Responses {
                   window: params.input ? undefined : outOfBand ? { ...this.window } : this.window,
                 },
         });
-        if (h.logContent) {
+        // Words spoken as they are are logged as the response's content, not as a request.
+        if (h.logContent && fixedText === undefined) {
           h.log('info', 'llm request', {
             sessionId: h.id,
             responseId: run.id,

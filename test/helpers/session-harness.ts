@@ -34,6 +34,8 @@ export interface HarnessOptions {
   /** Start the session (send `session.created`) right away. Default true. */
   start?: boolean;
   model?: string | null;
+  /** Log content (`LOG_CONTENT`); the lines go to `Harness.logs`. */
+  logContent?: boolean;
 }
 
 /** A session and everything it sent. */
@@ -43,6 +45,8 @@ export class Harness {
   /** Events in GA form, as the observer saw them. */
   readonly events: ServerEvent[] = [];
   readonly closes: { code: number; reason: string }[] = [];
+  /** What the session logged, a line per entry. */
+  readonly logs: Record<string, unknown>[] = [];
   readonly session: RealtimeSession;
   readonly llm: ScriptedLlm;
   readonly tts: ToneTts;
@@ -85,7 +89,8 @@ export class Harness {
       },
       modelOpen: o.model === null,
       resolveVoice: (v, language) => (language ? `${v}@${language}` : v),
-      log: () => {},
+      log: (level, msg, fields) => this.logs.push({ level, msg, ...fields }),
+      logContent: o.logContent,
       onTurnLatency: o.onTurnLatency,
       onBargeIn: o.onBargeIn,
       onContextCut: o.onContextCut,

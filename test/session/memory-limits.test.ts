@@ -111,6 +111,17 @@ describe('session truncation over a long conversation', () => {
     }
   });
 
+  it('words spoken as they are log no LLM request, even with LOG_CONTENT', async () => {
+    const h = new Harness({ logContent: true });
+    h.send(userText('hello'));
+    h.session.say('One moment, please.');
+    await h.waitFor('response.done');
+    h.send({ type: 'response.create' });
+    await h.waitFor('response.done', h.events.findLastIndex((e) => e.type === 'response.done') + 1);
+    // The LLM's response logs its request; the greeting, which no LLM reads, does not.
+    expect(h.logs.filter((l) => l.msg === 'llm request')).toHaveLength(1);
+  });
+
   it('retention_ratio: words spoken as they are leave the conversation’s start where it was', async () => {
     // Twins with the same items: one speaks the greeting, the other is given it as an item.
     const spoken = retentionHarness();
