@@ -104,7 +104,11 @@ export class Responses {
       metadata: params.metadata ?? null,
       prepare: async () => {
         if (speculative) context = await speculative.context();
-        else await awaitTranscripts(context, h.limits.transcriptWaitMs);
+        else
+          await awaitTranscripts(context, h.limits.transcriptWaitMs).catch((err: unknown) => {
+            // Words spoken as they are answer nothing the user said: they wait for its language only.
+            if (fixedText === undefined) throw err;
+          });
         const prepared = prepareRequest({
           session,
           params,

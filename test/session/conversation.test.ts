@@ -127,6 +127,23 @@ describe('conversation items', () => {
     expect(h.llm.requests[0]!.messages.at(-1)).toEqual({ role: 'user', content: 'hello from audio' });
   });
 
+  it('words spoken as they are (say) do not wait out a late transcript into a failure', async () => {
+    const h = new Harness({ stt: ['hello from audio'], sttDelayMs: 2_000, limits: { transcriptWaitMs: 50 } });
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: null } } },
+    });
+    h.send({ type: 'input_audio_buffer.append', audio: pcmSilence(300) });
+    h.send({ type: 'input_audio_buffer.commit' });
+    expect(h.session.say('One moment, please.')).toBe(true);
+    const done = await h.waitFor('response.done');
+    expect(done.type === 'response.done' && done.response.status).toBe('completed');
+    // An answer from the LLM still needs the transcript, and fails without it in time.
+    h.send({ type: 'response.create' });
+    const next = await h.waitFor('response.done', h.events.indexOf(done) + 1);
+    expect(next.type === 'response.done' && next.response.status).toBe('failed');
+  });
+
   it('truncate cuts the audio and keeps only the words heard, for the next turn', async () => {
     // The fake TTS speaks 200 ms per word.
     const h = new Harness({
