@@ -45,6 +45,26 @@ describe('language switching', () => {
     ]);
   });
 
+  it('words spoken as they are wait for the latest audio’s transcript, to speak in its language', async () => {
+    const h = new Harness({ stt: [{ text: 'hola, ¿qué tal?', language: 'es' }], sttDelayMs: 100 });
+    const seen: TtsOptions[] = [];
+    const tts = h.tts as unknown as TtsStage;
+    const original = tts.synthesize.bind(tts);
+    tts.synthesize = (text, opts, signal) => {
+      seen.push(opts);
+      return original(text, opts, signal);
+    };
+    h.send({
+      type: 'session.update',
+      session: { type: 'realtime', audio: { input: { turn_detection: null } } },
+    });
+    h.send({ type: 'input_audio_buffer.append', audio: pcmSilence(200) });
+    h.send({ type: 'input_audio_buffer.commit' });
+    h.session.say('Un momento, por favor.');
+    await h.waitFor('response.done');
+    expect(seen.map((o) => [o.language, o.voice])).toEqual([['es', 'alloy@es']]);
+  });
+
   it('maps a language to its configured Cartesia voice; ids given directly stay', async () => {
     const config = loadConfig({
       ...CLOUD,
