@@ -13,6 +13,18 @@ const CLOUD = {
   CARTESIA_VOICE: 'default-voice',
 };
 
+/** The options of every synthesis the harness's TTS is asked for, in order. */
+function ttsOptions(h: Harness): TtsOptions[] {
+  const seen: TtsOptions[] = [];
+  const tts = h.tts as unknown as TtsStage;
+  const original = tts.synthesize.bind(tts);
+  tts.synthesize = (text, opts, signal) => {
+    seen.push(opts);
+    return original(text, opts, signal);
+  };
+  return seen;
+}
+
 describe('language switching', () => {
   it('speaks Spanish after Spanish audio, and back to the default after English', async () => {
     const h = new Harness({
@@ -21,13 +33,7 @@ describe('language switching', () => {
         { text: 'fine, thanks', language: 'en' },
       ],
     });
-    const seen: TtsOptions[] = [];
-    const tts = h.tts as unknown as TtsStage;
-    const original = tts.synthesize.bind(tts);
-    tts.synthesize = (text, opts, signal) => {
-      seen.push(opts);
-      return original(text, opts, signal);
-    };
+    const seen = ttsOptions(h);
     h.send({
       type: 'session.update',
       session: { type: 'realtime', audio: { input: { turn_detection: null } } },
@@ -47,13 +53,7 @@ describe('language switching', () => {
 
   it('words spoken as they are wait for the latest audio’s transcript, to speak in its language', async () => {
     const h = new Harness({ stt: [{ text: 'hola, ¿qué tal?', language: 'es' }], sttDelayMs: 100 });
-    const seen: TtsOptions[] = [];
-    const tts = h.tts as unknown as TtsStage;
-    const original = tts.synthesize.bind(tts);
-    tts.synthesize = (text, opts, signal) => {
-      seen.push(opts);
-      return original(text, opts, signal);
-    };
+    const seen = ttsOptions(h);
     h.send({
       type: 'session.update',
       session: { type: 'realtime', audio: { input: { turn_detection: null } } },
