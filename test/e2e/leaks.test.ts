@@ -23,16 +23,13 @@ const gc = runInNewContext('gc') as () => void;
 /** How a test call ends. */
 type Ending = 'after-turn' | 'mid-response' | 'mid-speech';
 
-/** 20 ms appends of 24 kHz PCM16: a sentence, then `silenceMs` of silence. */
-function appends(silenceMs: number): string[] {
-  const speech = resamplePcm16(loadSpeech('en-weather', 16_000), 16_000, 24_000);
-  const bytes = Buffer.concat([
-    Buffer.from(speech.buffer, speech.byteOffset, speech.byteLength),
+/** 24 kHz PCM16: a sentence, then `silenceMs` of silence. */
+function speech(silenceMs: number): Buffer {
+  const pcm = resamplePcm16(loadSpeech('en-weather', 16_000), 16_000, 24_000);
+  return Buffer.concat([
+    Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength),
     Buffer.alloc(silenceMs * 48),
   ]);
-  const out: string[] = [];
-  for (let i = 0; i < bytes.byteLength; i += 960) out.push(bytes.subarray(i, i + 960).toString('base64'));
-  return out;
 }
 
 /** Handles by kind (sockets, timers, pipes), as `process.getActiveResourcesInfo()` lists them. */
@@ -57,7 +54,7 @@ describe('closed sessions', () => {
   let gw: ProviderGateway;
   /** Each session's configuration object, which its session holds for as long as it lives. */
   const configs = new Map<string, object>();
-  const audio = appends(1_000);
+  const audio = speech(1_000);
 
   beforeAll(async () => {
     gw = await startProviderGateway({
@@ -72,8 +69,8 @@ describe('closed sessions', () => {
   async function call(ending: Ending): Promise<void> {
     const c = await TestClient.connect(gw.url);
     await c.next('session.created');
-    const sent = ending === 'mid-speech' ? audio.slice(0, 40) : audio;
-    for (const a of sent) c.send({ type: 'input_audio_buffer.append', audio: a });
+    // Mid-speech: the first 800 ms only, 40 appends of 20 ms.
+    c.appendAudio(ending === 'mid-speech' ? audio.subarray(0, 40 * 960) : audio, 960);
     if (ending === 'after-turn') await c.next('response.done', () => true, 15_000);
     if (ending === 'mid-response') await c.next('response.output_audio.delta', () => true, 15_000);
     if (ending === 'mid-speech') await c.next('input_audio_buffer.speech_started', () => true, 15_000);

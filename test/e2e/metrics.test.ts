@@ -144,8 +144,7 @@ describe('metrics from real turns', () => {
     const speech = resamplePcm16(loadSpeech('en-weather', 16_000), 16_000, 24_000);
     const bytes = new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength);
     const audio = Buffer.concat([Buffer.from(bytes), Buffer.alloc(1_000 * 48)]);
-    for (let i = 0; i < audio.byteLength; i += 960)
-      c.send({ type: 'input_audio_buffer.append', audio: audio.subarray(i, i + 960).toString('base64') });
+    c.appendAudio(audio, 960);
     const done = await c.next('response.done', () => true, 15_000);
     expect(done.response).toMatchObject({ status: 'completed' });
     for (const stage of ['vad_wait', 'stt_final', 'llm_first_token', 'sentence_wait', 'tts_first_audio'])

@@ -59,6 +59,18 @@ export class TestClient {
     this.ws.send(typeof event === 'string' ? event : JSON.stringify(event));
   }
 
+  /** Sends `bytes` as `input_audio_buffer.append` events of `bytesPerAppend` each, at once. */
+  appendAudio(bytes: Uint8Array, bytesPerAppend: number): void {
+    for (let i = 0; i < bytes.byteLength; i += bytesPerAppend) {
+      const audio = Buffer.from(
+        bytes.buffer,
+        bytes.byteOffset + i,
+        Math.min(bytesPerAppend, bytes.byteLength - i),
+      );
+      this.send({ type: 'input_audio_buffer.append', audio: audio.toString('base64') });
+    }
+  }
+
   /**
    * Resolves with the first event after the cursor matching `type` (and `pred`), and moves the
    * cursor past it. Rejects after `timeoutMs`.

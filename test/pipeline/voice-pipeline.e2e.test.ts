@@ -28,16 +28,6 @@ beforeAll(async () => {
 }, 20_000);
 afterAll(() => gw.close());
 
-/** Sends audio bytes as 20 ms appends (`bytesPer20Ms` long), as fast as the socket takes them. */
-function stream(c: TestClient, bytes: Uint8Array, bytesPer20Ms: number): void {
-  for (let i = 0; i < bytes.byteLength; i += bytesPer20Ms) {
-    c.send({
-      type: 'input_audio_buffer.append',
-      audio: Buffer.from(bytes.subarray(i, i + bytesPer20Ms)).toString('base64'),
-    });
-  }
-}
-
 /** Sends audio as 20 ms appends at the pace it plays. */
 async function streamRealtime(c: TestClient, bytes: Uint8Array, bytesPer20Ms: number): Promise<void> {
   const t0 = Date.now();
@@ -45,10 +35,7 @@ async function streamRealtime(c: TestClient, bytes: Uint8Array, bytesPer20Ms: nu
     const wait = t0 + n * 20 - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (c.ws.readyState !== c.ws.OPEN) return;
-    c.send({
-      type: 'input_audio_buffer.append',
-      audio: Buffer.from(bytes.subarray(i, i + bytesPer20Ms)).toString('base64'),
-    });
+    c.appendAudio(bytes.subarray(i, i + bytesPer20Ms), bytesPer20Ms);
   }
 }
 
@@ -66,8 +53,8 @@ describe('voice pipeline on real speech', () => {
       audio: { input: { turn_detection: VAD, transcription: { model: 'nova-3' } } },
     });
     const weather = resamplePcm16(loadSpeech('en-weather', 16_000), 16_000, 24_000);
-    stream(c, pcm24(weather), 960);
-    stream(c, silence24(1_000), 960);
+    c.appendAudio(pcm24(weather), 960);
+    c.appendAudio(silence24(1_000), 960);
     const done = await c.next('response.done', () => true, 15_000);
     expect(done.response).toMatchObject({ status: 'completed' });
     const types = c
@@ -134,7 +121,7 @@ describe('voice pipeline on real speech', () => {
     const itemId = firstAudio.item_id as string;
     const mark = c.received.length;
     const hello = resamplePcm16(loadSpeech('en-hello', 16_000), 16_000, 24_000);
-    stream(c, pcm24(hello), 960);
+    c.appendAudio(pcm24(hello), 960);
     const cancelled = await c.next('response.done', () => true, 10_000);
     expect(cancelled.response).toMatchObject({
       status: 'cancelled',
@@ -162,7 +149,7 @@ describe('voice pipeline on real speech', () => {
     expect('You said: one two three four five six seven'.startsWith(heard)).toBe(true);
     expect(heard.split(' ').length).toBeLessThan(8);
     expect(Buffer.from(item.content[0]!.audio, 'base64').byteLength).toBe(300 * 48);
-    stream(c, silence24(1_000), 960);
+    c.appendAudio(silence24(1_000), 960);
     await c.close();
   });
 
@@ -200,12 +187,12 @@ describe('voice pipeline on real speech', () => {
         type: 'realtime',
         audio: { input: { turn_detection: VAD } },
       });
-      stream(c, pcm24(resamplePcm16(loadSpeech('es-madrid', 16_000), 16_000, 24_000)), 960);
-      stream(c, silence24(1_200), 960);
+      c.appendAudio(pcm24(resamplePcm16(loadSpeech('es-madrid', 16_000), 16_000, 24_000)), 960);
+      c.appendAudio(silence24(1_200), 960);
       const first = await c.next('response.done', () => true, 15_000);
       expect(first.response).toMatchObject({ status: 'completed' });
-      stream(c, pcm24(resamplePcm16(loadSpeech('en-hello', 16_000), 16_000, 24_000)), 960);
-      stream(c, silence24(1_200), 960);
+      c.appendAudio(pcm24(resamplePcm16(loadSpeech('en-hello', 16_000), 16_000, 24_000)), 960);
+      c.appendAudio(silence24(1_200), 960);
       await c.next('response.done', () => true, 15_000);
       // The TTS was asked for Spanish after the Spanish turn, then English again.
       expect(languages).toEqual(['es', 'en']);
@@ -255,8 +242,8 @@ describe('voice pipeline on real speech', () => {
       },
     });
     const ulaw = encodeMulaw(loadSpeech('en-hello', 8_000));
-    stream(c, ulaw, 160);
-    stream(c, new Uint8Array(8_000).fill(0xff), 160);
+    c.appendAudio(ulaw, 160);
+    c.appendAudio(new Uint8Array(8_000).fill(0xff), 160);
     const done = await c.next('response.done', () => true, 15_000);
     expect(done.response).toMatchObject({
       status: 'completed',
