@@ -7,6 +7,8 @@
 import Groq from 'groq-sdk';
 import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
 import { streamChatCompletion } from './chat-stream.js';
+import { createNodeFetch } from './node-fetch.js';
+import type { FetchFunction } from './node-fetch.js';
 import { toChatRequest } from './openai-chat.js';
 import { validateCommon } from './stream-guard.js';
 import type { LlmAdapterOptions, StreamDeadlines } from './stream-guard.js';
@@ -20,12 +22,16 @@ export const GROQ_CLOUD_BASE_URL = 'https://api.groq.com';
 export interface GroqLlmOptions extends LlmAdapterOptions {
   /** Ask for `/v1/...` instead of groq-sdk's hard-coded `/openai/v1/...` (vLLM, llama.cpp, Ollama); `baseUrl` is then the server's root URL. */
   openAiCompatiblePath?: boolean;
+  /** The SDK's transport. Default: `createNodeFetch()` (node-fetch.ts); `bench:llm` passes Node's own to compare. */
+  fetch?: FetchFunction;
 }
 
-/** Rewrites groq-sdk's `/openai/v1/` paths to the `/v1/` that OpenAI-compatible servers serve (providers.md 0.6). */
-function compatibleFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const url = input instanceof Request ? input.url : String(input);
-  return fetch(url.replace('/openai/v1/', '/v1/'), init);
+/** `fetch` with groq-sdk's `/openai/v1/` paths rewritten to the `/v1/` that OpenAI-compatible servers serve (providers.md 0.6). */
+function compatible(fetch: FetchFunction): FetchFunction {
+  return (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    return fetch(url.replace('/openai/v1/', '/v1/'), init);
+  };
 }
 
 /** The Groq LLM stage. */
@@ -40,12 +46,13 @@ export class GroqLlm implements LlmStage {
     this.deadlines = validateCommon(this.label, opts);
     this.model = opts.model ?? DEFAULT_GROQ_MODEL;
     this.compatible = opts.openAiCompatiblePath ?? false;
+    const fetch = opts.fetch ?? createNodeFetch();
     this.client = new Groq({
       apiKey: opts.apiKey,
       baseURL: opts.baseUrl ?? GROQ_CLOUD_BASE_URL,
       maxRetries: 0,
       logLevel: 'off',
-      ...(this.compatible ? { fetch: compatibleFetch } : {}),
+      fetch: this.compatible ? compatible(fetch) : fetch,
     });
   }
 

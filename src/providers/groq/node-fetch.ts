@@ -1,0 +1,119 @@
+/**
+ * The `fetch` groq-sdk is given: one request over `node:http`/`node:https` with a keep-alive
+ * agent, for CPU. Node's own fetch (undici) carries every response through WHATWG streams and its
+ * fetch machinery; at 100 sessions the LLM's path was 12 % of the gateway's busy event loop, and
+ * `npm run bench:llm` puts the SDK at about 4 ms of CPU per streamed reply with Node's fetch
+ * against about 2.7 with this one (README, Design notes).
+ *
+ * What it returns is not a WHATWG `Response` but the part of one that groq-sdk reads: `ok`,
+ * `status`, `statusText`, `headers`, `url`, `text()`, `json()`, and a `body` that the SDK iterates
+ * with `for await` (its stream reader takes any async iterable before asking for `getReader`).
+ * The adapter's tests run the real SDK over it against the emulator, so an SDK that reads more of
+ * a response fails them.
+ */
+import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import https from 'node:https';
+
+/** Free sockets close after this long idle, as undici's do; the server's `Keep-Alive: timeout` hint may shorten it. */
+const IDLE_SOCKET_MS = 4_000;
+/** Most of an error body `text()` reads: error bodies are a few hundred bytes. */
+const MAX_TEXT_BYTES = 1 << 20;
+
+/** Options of `createNodeFetch`. */
+export interface NodeFetchOptions {
+  /** Extra certificate authorities for `https:` (a private gateway, or a test's own certificate). */
+  ca?: string | Buffer;
+}
+
+/** `fetch`'s signature, as SDKs take it. */
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** The part of a `Response` groq-sdk reads, over a node `IncomingMessage`. */
+class NodeResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+
+  constructor(
+    private readonly res: IncomingMessage,
+    readonly url: string,
+  ) {
+    this.status = res.statusCode ?? 0;
+    this.ok = this.status >= 200 && this.status < 300;
+    this.statusText = res.statusMessage ?? '';
+    this.headers = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined) this.headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+  }
+
+  /** The body's bytes as they arrive. */
+  get body(): AsyncIterable<Uint8Array> {
+    return this.res;
+  }
+
+  async text(): Promise<string> {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of this.res as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > MAX_TEXT_BYTES) {
+        this.res.destroy();
+        throw new Error(`response body over ${MAX_TEXT_BYTES} bytes`);
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, bytes).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+}
+
+/** A `fetch` for SDKs that send string or byte bodies (JSON APIs), with its own keep-alive agents. */
+export function createNodeFetch(options: NodeFetchOptions = {}): FetchFunction {
+  const common = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+  const agents = {
+    'http:': new http.Agent(common),
+    'https:': new https.Agent({ ...common, ...(options.ca !== undefined ? { ca: options.ca } : {}) }),
+  };
+  return (input, init = {}) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return Promise.reject(new TypeError(`fetch: unsupported protocol ${url.protocol}`));
+    }
+    const body = init.body ?? undefined;
+    if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      return Promise.reject(new TypeError('fetch: only string and byte bodies are supported'));
+    }
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    const transport = url.protocol === 'https:' ? https : http;
+    const signal = init.signal ?? null;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      let res: IncomingMessage | null = null;
+      // As fetch does: the abort's reason rejects the request, or fails the body being read.
+      const onAbort = () => (res ?? req).destroy(signal!.reason);
+      const req = transport.request(
+        url,
+        { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] },
+        (response) => {
+          res = response;
+          response.once('close', () => signal?.removeEventListener('abort', onAbort));
+          resolve(new NodeResponse(response, url.href) as unknown as Response);
+        },
+      );
+      // Kept after the response: a socket failing mid-body reports here too (rejecting is then a no-op).
+      req.on('error', (err) => {
+        if (!res) signal?.removeEventListener('abort', onAbort);
+        reject(err);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.end(body);
+    });
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The Groq adapter's `node:http` fetch: real TLS with one kept-alive connection, aborts before and
+ * during a body, and the limits it puts on what it accepts. (The adapter suite in
+ * llm-groq.test.ts runs the real SDK over it against the emulator: errors, cuts and stalls.)
+ */
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeDevCert } from '../../scripts/dev-cert.js';
+import { GroqLlm } from '../../src/providers/groq/groq-llm.js';
+import { createNodeFetch } from '../../src/providers/groq/node-fetch.js';
+import type { LlmEvent } from '../../src/providers/types.js';
+
+const chunk = (delta: object, finish: string | null = null) =>
+  `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
+/** A chat completion streamed as an OpenAI-compatible server does. */
+function streamReply(res: ServerResponse, words: string[]): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const w of words) res.write(chunk({ content: w }));
+  res.end(`${chunk({}, 'stop')}data: [DONE]\n\n`);
+}
+
+let server: Server | null = null;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r) ?? r(undefined));
+  server = null;
+});
+
+async function listen(s: Server): Promise<number> {
+  server = s;
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  return (s.address() as AddressInfo).port;
+}
+
+describe('createNodeFetch', () => {
+  it('streams replies through groq-sdk over TLS with a private CA, on one kept-alive connection', async () => {
+    const { cert, key } = await makeDevCert();
+    let connections = 0;
+    const s = createHttpsServer({ cert, key }, (req: IncomingMessage, res: ServerResponse) => {
+      expect(req.url).toBe('/openai/v1/chat/completions');
+      expect(req.headers.authorization).toBe('Bearer k');
+      streamReply(res, ['Hello ', 'there.']);
+    });
+    s.on('secureConnection', () => connections++);
+    const port = await listen(s);
+    const llm = new GroqLlm({
+      apiKey: 'k',
+      baseUrl: `https://127.0.0.1:${port}`,
+      fetch: createNodeFetch({ ca: cert }),
+    });
+    const ask = {
+      instructions: '',
+      messages: [{ role: 'user' as const, content: 'hi' }],
+      tools: [],
+      toolChoice: 'auto' as const,
+      maxOutputTokens: null,
+    };
+    for (let i = 0; i < 2; i++) {
+      const events: LlmEvent[] = [];
+      for await (const e of llm.generate(ask, new AbortController().signal)) events.push(e);
+      expect(events.map((e) => (e.type === 'text' ? e.delta : e.type))).toEqual(['Hello ', 'there.', 'done']);
+    }
+    expect(connections).toBe(1);
+  });
+
+  it('refuses a certificate its CAs do not sign', async () => {
+    const { cert, key } = await makeDevCert();
+    const port = await listen(createHttpsServer({ cert, key }, (_req, res) => res.end('{}')));
+    await expect(createNodeFetch()(`https://127.0.0.1:${port}/`)).rejects.toThrow(/self-signed|certificate/i);
+  });
+
+  it('rejects with an AbortError when aborted before the headers and while the body streams', async () => {
+    const port = await listen(
+      createHttpServer((req, res) => {
+        if (req.url === '/stall') return; // never answers
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(chunk({ content: 'a' })); // then stalls mid-body
+      }),
+    );
+    const fetch = createNodeFetch();
+    const before = new AbortController();
+    const pending = fetch(`http://127.0.0.1:${port}/stall`, { signal: before.signal });
+    before.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+
+    const during = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/body`, { signal: during.signal });
+    const reading = (async () => {
+      const got: string[] = [];
+      for await (const piece of res.body as unknown as AsyncIterable<Buffer>) {
+        got.push(piece.toString());
+        during.abort();
+      }
+      return got;
+    })();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('reads error bodies as text and JSON, up to 1 MiB', async () => {
+    const port = await listen(
+      createHttpServer((req, res) => {
+        res.writeHead(req.url === '/big' ? 500 : 429, {
+          'content-type': 'application/json',
+          'retry-after': '3',
+        });
+        res.end(req.url === '/big' ? 'x'.repeat(2 << 20) : '{"error":{"code":"rate_limit_exceeded"}}');
+      }),
+    );
+    const fetch = createNodeFetch();
+    const limited = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' });
+    expect([limited.ok, limited.status, limited.headers.get('retry-after')]).toEqual([false, 429, '3']);
+    expect(await limited.json()).toEqual({ error: { code: 'rate_limit_exceeded' } });
+    await expect((await fetch(`http://127.0.0.1:${port}/big`)).text()).rejects.toThrow(/over 1048576 bytes/);
+  });
+
+  it('refuses what it does not carry: other protocols and streamed or form bodies', async () => {
+    const fetch = createNodeFetch();
+    await expect(fetch('file:///etc/hostname')).rejects.toThrow(/unsupported protocol file:/);
+    await expect(
+      fetch('http://127.0.0.1:9/', { method: 'POST', body: new URLSearchParams('a=1') }),
+    ).rejects.toThrow(/only string and byte bodies/);
+  });
+});
