@@ -1,0 +1,102 @@
+/**
+ * CPU per streamed LLM reply of the Groq adapter (groq-sdk) over Node's own fetch (undici) and
+ * over the adapter's `node:http` fetch (src/providers/groq/node-fetch.ts), against the Groq
+ * emulator in its own process at its default latency profile (first token 220 ms, 60 tokens/s,
+ * each token its own network read, as in the capacity benchmark). This process runs only the
+ * adapters, so its CPU is theirs. Rounds alternate the two transports; medians are printed.
+ *
+ *   npx tsx scripts/bench-llm.ts [--streams 50] [--replies 600] [--rounds 3]
+ */
+import { GroqLlm } from '../src/providers/groq/groq-llm.js';
+import type { FetchFunction } from '../src/providers/groq/node-fetch.js';
+import type { LlmRequest } from '../src/providers/types.js';
+import { startEmulators } from './capacity/processes.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!(value > 0)) throw new Error(`--${name} must be a positive number`);
+  return value;
+}
+
+const STREAMS = arg('streams', 50);
+const REPLIES = arg('replies', 600);
+const ROUNDS = arg('rounds', 3);
+/** Replies before each measured round, so both transports measure warm sockets and code. */
+const WARM_UP = 20;
+
+/** A turn deep into a call: ten earlier messages, as the gateway sends them. */
+const REQUEST: LlmRequest = {
+  instructions: 'You are a helpful voice assistant. Answer in one or two short sentences.',
+  messages: Array.from({ length: 11 }, (_, i) =>
+    i % 2 === 0
+      ? { role: 'user' as const, content: 'I would like a table for two tomorrow at seven in the evening.' }
+      : { role: 'assistant' as const, content: 'You said: I would like a table for two tomorrow at seven.' },
+  ),
+  tools: [],
+  toolChoice: 'auto',
+  maxOutputTokens: null,
+};
+
+const TRANSPORTS: { name: string; fetch?: FetchFunction }[] = [
+  { name: "Node's fetch (undici)", fetch: (input, init) => fetch(input, init) },
+  { name: 'node:http (default)' },
+];
+
+async function reply(llm: GroqLlm): Promise<number> {
+  let tokens = 0;
+  for await (const event of llm.generate(REQUEST, new AbortController().signal)) {
+    if (event.type === 'text') tokens++;
+  }
+  return tokens;
+}
+
+/** CPU ms per reply for `REPLIES` replies, `STREAMS` at a time. */
+async function measure(llm: GroqLlm): Promise<{ msPerReply: number; tokens: number; seconds: number }> {
+  for (let i = 0; i < WARM_UP; i++) await reply(llm);
+  let started = 0;
+  let tokens = 0;
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: STREAMS }, async () => {
+      while (started < REPLIES) {
+        started++;
+        const n = await reply(llm);
+        tokens += n;
+      }
+    }),
+  );
+  const used = process.cpuUsage(cpu);
+  return {
+    msPerReply: (used.user + used.system) / 1000 / REPLIES,
+    tokens: tokens / REPLIES,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const emulators = await startEmulators();
+try {
+  console.log(
+    `groq-sdk streamed replies against the Groq emulator: ${STREAMS} at a time, ${REPLIES} per round, ${ROUNDS} rounds`,
+  );
+  const results = new Map<string, number[]>(TRANSPORTS.map((t) => [t.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const t of TRANSPORTS) {
+      const llm = new GroqLlm({ apiKey: 'bench-key', baseUrl: emulators.urls.groq, fetch: t.fetch });
+      const r = await measure(llm);
+      results.get(t.name)!.push(r.msPerReply);
+      console.log(
+        `round ${round}  ${t.name.padEnd(22)} ${r.msPerReply.toFixed(3)} ms CPU per reply (${r.tokens.toFixed(1)} tokens, ${r.seconds.toFixed(1)} s)`,
+      );
+    }
+  }
+  console.log('\n| transport | CPU ms per reply, median | rounds |\n|---|---|---|');
+  for (const [name, xs] of results) {
+    console.log(`| ${name} | ${median(xs).toFixed(3)} | ${xs.map((x) => x.toFixed(3)).join(', ')} |`);
+  }
+} finally {
+  await emulators.stop();
+}
