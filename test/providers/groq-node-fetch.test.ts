@@ -3,7 +3,7 @@
  * during a body, and the limits it puts on what it accepts. (The adapter suite in
  * llm-groq.test.ts runs the real SDK over it against the emulator: errors, cuts and stalls.)
  */
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -42,9 +42,9 @@ describe('createNodeFetch', () => {
   it('streams replies through groq-sdk over TLS with a private CA, on one kept-alive connection', async () => {
     const { cert, key } = await makeDevCert();
     let connections = 0;
+    const asked: string[] = [];
     const s = createHttpsServer({ cert, key }, (req: IncomingMessage, res: ServerResponse) => {
-      expect(req.url).toBe('/openai/v1/chat/completions');
-      expect(req.headers.authorization).toBe('Bearer k');
+      asked.push(`${req.method} ${req.url} ${req.headers.authorization}`);
       streamReply(res, ['Hello ', 'there.']);
     });
     s.on('secureConnection', () => connections++);
@@ -67,6 +67,7 @@ describe('createNodeFetch', () => {
       expect(events.map((e) => (e.type === 'text' ? e.delta : e.type))).toEqual(['Hello ', 'there.', 'done']);
     }
     expect(connections).toBe(1);
+    expect(asked).toEqual(Array(2).fill('POST /openai/v1/chat/completions Bearer k'));
   });
 
   it('refuses a certificate its CAs do not sign', async () => {
@@ -85,9 +86,12 @@ describe('createNodeFetch', () => {
     );
     const fetch = createNodeFetch();
     const before = new AbortController();
+    const arrived = once(server!, 'request');
     const pending = fetch(`http://127.0.0.1:${port}/stall`, { signal: before.signal });
+    await arrived; // sent, and waiting for the headers
     before.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(getEventListeners(before.signal, 'abort')).toHaveLength(0);
 
     const during = new AbortController();
     const res = await fetch(`http://127.0.0.1:${port}/body`, { signal: during.signal });
@@ -100,6 +104,43 @@ describe('createNodeFetch', () => {
       return got;
     })();
     await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+    expect(getEventListeners(during.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('leaves no listener on a signal that outlives its requests, and reuses the connection', async () => {
+    let connections = 0;
+    const s = createHttpServer((req, res) => {
+      if (req.url === '/error') {
+        res.writeHead(429, { 'content-type': 'application/json' });
+        res.end('{"error":{}}');
+      } else streamReply(res, ['a']);
+    });
+    s.on('connection', () => connections++);
+    const port = await listen(s);
+    const fetch = createNodeFetch();
+    const call = new AbortController(); // e.g. a session's, across many requests
+    for (const path of ['/ok', '/error', '/ok']) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: call.signal });
+      await res.text();
+    }
+    await expect(fetch('http://127.0.0.1:9/', { signal: call.signal })).rejects.toThrow(/ECONNREFUSED/);
+    await new Promise((r) => setImmediate(r));
+    expect(getEventListeners(call.signal, 'abort')).toHaveLength(0);
+    expect(connections).toBe(1);
+  });
+
+  it('does not cut a request whose answer is slower than the idle-socket timeout', async () => {
+    const port = await listen(
+      createHttpServer((_req, res) => {
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(chunk({ content: 'slow ' }));
+          setTimeout(() => res.end(chunk({ content: 'reply' })), 300);
+        }, 300);
+      }),
+    );
+    const res = await createNodeFetch({ idleSocketMs: 100 })(`http://127.0.0.1:${port}/`);
+    expect(await res.text()).toContain('reply');
   });
 
   it('reads error bodies as text and JSON, up to 1 MiB', async () => {
@@ -119,9 +160,10 @@ describe('createNodeFetch', () => {
     await expect((await fetch(`http://127.0.0.1:${port}/big`)).text()).rejects.toThrow(/over 1048576 bytes/);
   });
 
-  it('refuses what it does not carry: other protocols and streamed or form bodies', async () => {
+  it('refuses what it does not carry: other protocols, `Request` objects and form bodies', async () => {
     const fetch = createNodeFetch();
     await expect(fetch('file:///etc/hostname')).rejects.toThrow(/unsupported protocol file:/);
+    await expect(fetch(new Request('http://127.0.0.1:9/'))).rejects.toThrow(/not a Request/);
     await expect(
       fetch('http://127.0.0.1:9/', { method: 'POST', body: new URLSearchParams('a=1') }),
     ).rejects.toThrow(/only string and byte bodies/);

@@ -3,27 +3,41 @@
  * agent, for CPU. Node's own fetch (undici) carries every response through WHATWG streams and its
  * fetch machinery; at 100 sessions the LLM's path was 12 % of the gateway's busy event loop, and
  * `npm run bench:llm` puts the SDK at about 4 ms of CPU per streamed reply with Node's fetch
- * against about 2.7 with this one (README, Design notes).
+ * against about 2.6 with this one (README, Design notes).
  *
- * What it returns is not a WHATWG `Response` but the part of one that groq-sdk reads: `ok`,
- * `status`, `statusText`, `headers`, `url`, `text()`, `json()`, and a `body` that the SDK iterates
- * with `for await` (its stream reader takes any async iterable before asking for `getReader`).
- * The adapter's tests run the real SDK over it against the emulator, so an SDK that reads more of
- * a response fails them.
+ * What it returns is not a WHATWG `Response` but the part of one that groq-sdk 1.6 reads on the
+ * paths the adapter uses (streamed chat completions, no retries, error statuses): `ok`, `status`,
+ * `statusText`, `headers`, `url`, `text()`, `json()`, and a `body` that the SDK iterates with
+ * `for await` (its stream reader takes any async iterable as it is). That leans on the SDK's
+ * internals: the adapter's tests run the real SDK over it against the emulator, so an SDK update
+ * that reads more of a response on those paths fails them.
+ *
+ * Unlike `fetch`, it follows no redirects and asks for no compression (the LLM APIs answer
+ * directly, and streamed tokens gain nothing from gzip).
  */
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 
-/** Free sockets close after this long idle, as undici's do; the server's `Keep-Alive: timeout` hint may shorten it. */
+/**
+ * Free sockets close after this long idle, as undici's do; the server's `Keep-Alive: timeout` hint
+ * may shorten it. Node arms the same timeout on sockets in use, where it only emits `timeout`
+ * events that nothing here acts on, so a slow first token is not cut (the adapter's own
+ * deadlines decide that); a test holds this.
+ */
 const IDLE_SOCKET_MS = 4_000;
 /** Most of an error body `text()` reads: error bodies are a few hundred bytes. */
 const MAX_TEXT_BYTES = 1 << 20;
 
 /** Options of `createNodeFetch`. */
 export interface NodeFetchOptions {
-  /** Extra certificate authorities for `https:` (a private gateway, or a test's own certificate). */
+  /**
+   * The only certificate authorities trusted for `https:`, instead of Node's (a test's own
+   * certificate). A deployment with a private CA adds it with `NODE_EXTRA_CA_CERTS` instead.
+   */
   ca?: string | Buffer;
+  /** Idle time after which a free socket closes; default `IDLE_SOCKET_MS`. */
+  idleSocketMs?: number;
 }
 
 /** `fetch`'s signature, as SDKs take it. */
@@ -75,26 +89,31 @@ class NodeResponse {
 
 /** A `fetch` for SDKs that send string or byte bodies (JSON APIs), with its own keep-alive agents. */
 export function createNodeFetch(options: NodeFetchOptions = {}): FetchFunction {
-  const common = { keepAlive: true, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+  const common = {
+    keepAlive: true,
+    timeout: options.idleSocketMs ?? IDLE_SOCKET_MS,
+    scheduling: 'lifo' as const,
+  };
   const agents = {
     'http:': new http.Agent(common),
     'https:': new https.Agent({ ...common, ...(options.ca !== undefined ? { ca: options.ca } : {}) }),
   };
-  return (input, init = {}) => {
-    const url = new URL(input instanceof Request ? input.url : input);
+  return async (input, init = {}) => {
+    if (input instanceof Request) throw new TypeError('fetch: pass a URL, not a Request');
+    const url = new URL(input);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return Promise.reject(new TypeError(`fetch: unsupported protocol ${url.protocol}`));
+      throw new TypeError(`fetch: unsupported protocol ${url.protocol}`);
     }
     const body = init.body ?? undefined;
     if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
-      return Promise.reject(new TypeError('fetch: only string and byte bodies are supported'));
+      throw new TypeError('fetch: only string and byte bodies are supported');
     }
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, name) => (headers[name] = value));
     const transport = url.protocol === 'https:' ? https : http;
     const signal = init.signal ?? null;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
+    if (signal?.aborted) throw signal.reason;
+    return new Promise<Response>((resolve, reject) => {
       let res: IncomingMessage | null = null;
       // As fetch does: the abort's reason rejects the request, or fails the body being read.
       const onAbort = () => (res ?? req).destroy(signal!.reason);
