@@ -61,6 +61,15 @@ describe('groq.llm', () => {
       expect(chunks.slice(1, -1).map((c) => c.choices[0].delta.content)).toEqual(['You ', 'said: ', 'hi.']);
     });
 
+    it('names a connection cut mid-stream as the peer resetting it, not an abort', async () => {
+      emu.setFault({ kind: 'close_mid_stream', afterMs: 0 }, 1);
+      const { error } = await run(
+        new GroqLlm({ apiKey: TEST_KEY, baseUrl: emu.baseUrl }),
+        ask('one two three'),
+      );
+      expect(error?.message).toMatch(/^groq\.llm: .*\(ECONNRESET\)$/);
+    });
+
     it('answers a 429 with retry-after, x-ratelimit headers and an OpenAI-style body', async () => {
       emu.setFault({ kind: 'http_error', status: 429, retryAfterSeconds: 3 }, 1);
       const r = await post(chat);

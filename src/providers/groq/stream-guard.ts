@@ -83,6 +83,9 @@ export function describeError(label: string, apiKey: string, err: unknown): LlmP
   let message = typeof e?.message === 'string' && e.message ? e.message : String(err);
   const cause = e?.cause?.message;
   if (typeof cause === 'string' && cause && !message.includes(cause)) message += ` (${cause})`;
+  // A connection cut mid-body reads just "aborted" from node:http; its code says it was the peer.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code && !message.includes(code)) message += ` (${code})`;
   return new LlmProviderError(label, redact(message, apiKey), status);
 }
 
