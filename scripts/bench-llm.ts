@@ -22,8 +22,6 @@ function arg(name: string, fallback: number): number {
 const STREAMS = arg('streams', 50);
 const REPLIES = arg('replies', 600);
 const ROUNDS = arg('rounds', 3);
-/** Replies before each measured round, so both transports measure warm sockets and code. */
-const WARM_UP = 20;
 
 /** A turn deep into a call: ten earlier messages, as the gateway sends them. */
 const REQUEST: LlmRequest = {
@@ -53,7 +51,9 @@ async function reply(llm: GroqLlm): Promise<number> {
 
 /** CPU ms per reply for `REPLIES` replies, `STREAMS` at a time. */
 async function measure(llm: GroqLlm): Promise<{ msPerReply: number; tokens: number; seconds: number }> {
-  for (let i = 0; i < WARM_UP; i++) await reply(llm);
+  // One reply per stream first, all at once: both transports then measure warm code and as many
+  // open sockets as streams.
+  await Promise.all(Array.from({ length: STREAMS }, () => reply(llm)));
   let started = 0;
   let tokens = 0;
   const cpu = process.cpuUsage();
