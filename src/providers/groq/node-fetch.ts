@@ -2,8 +2,8 @@
  * The `fetch` groq-sdk is given: one request over `node:http`/`node:https` with a keep-alive
  * agent, for CPU. Node's own fetch (undici) carries every response through WHATWG streams and its
  * fetch machinery; at 100 sessions the LLM's path was 12 % of the gateway's busy event loop, and
- * `npm run bench:llm` puts the SDK at about 4 ms of CPU per streamed reply with Node's fetch
- * against about 2.6 with this one (README, Design notes).
+ * `npm run bench:llm` puts the SDK at 0.58 to 0.64 of the CPU per streamed reply with this one
+ * as with Node's fetch (README, Design notes).
  *
  * What it returns is not a WHATWG `Response` but the part of one that groq-sdk 1.6 reads on the
  * paths the adapter uses (streamed chat completions, no retries, error statuses): `ok`, `status`,
