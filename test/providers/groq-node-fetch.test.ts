@@ -1,7 +1,8 @@
 /**
  * The Groq adapter's `node:http` fetch: real TLS with one kept-alive connection, aborts before and
- * during a body, and the limits it puts on what it accepts. (The adapter suite in
- * llm-groq.test.ts runs the real SDK over it against the emulator: errors, cuts and stalls.)
+ * during a body, no abort listener left behind, a slow answer outliving the idle-socket timeout,
+ * and the limits it puts on what it accepts. (The adapter suite in llm-groq.test.ts runs the real
+ * SDK over it against the emulator: errors, cuts and stalls.)
  */
 import { getEventListeners, once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
