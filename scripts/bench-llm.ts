@@ -5,23 +5,21 @@
  * each token its own network read, as in the capacity benchmark). This process runs only the
  * adapters, so its CPU is theirs. Rounds alternate the two transports; medians are printed.
  *
- *   npx tsx scripts/bench-llm.ts [--streams 50] [--replies 600] [--rounds 3]
+ *   npm run bench:llm -- [--streams 50] [--replies 600] [--rounds 3]
  */
 import { GroqLlm } from '../src/providers/groq/groq-llm.js';
 import type { FetchFunction } from '../src/providers/groq/node-fetch.js';
 import type { LlmRequest } from '../src/providers/types.js';
+import { Args } from './capacity/harness.js';
 import { startEmulators } from './capacity/processes.js';
+import { percentile } from './capacity/stats.js';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(value > 0)) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
-
-const STREAMS = arg('streams', 50);
-const REPLIES = arg('replies', 600);
-const ROUNDS = arg('rounds', 3);
+const USAGE = 'usage: npm run bench:llm -- [--streams 50] [--replies 600] [--rounds 3]';
+const args = Args.parse(USAGE);
+const STREAMS = args.number('--streams', 50);
+const REPLIES = args.number('--replies', 600);
+const ROUNDS = args.number('--rounds', 3);
+args.finish(USAGE);
 
 /** A turn deep into a call: ten earlier messages, as the gateway sends them. */
 const REQUEST: LlmRequest = {
@@ -75,8 +73,6 @@ async function measure(llm: GroqLlm): Promise<{ msPerReply: number; tokens: numb
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 const emulators = await startEmulators();
 try {
   console.log(
@@ -95,7 +91,9 @@ try {
   }
   console.log('\n| transport | CPU ms per reply, median | rounds |\n|---|---|---|');
   for (const [name, xs] of results) {
-    console.log(`| ${name} | ${median(xs).toFixed(3)} | ${xs.map((x) => x.toFixed(3)).join(', ')} |`);
+    console.log(
+      `| ${name} | ${percentile(xs, 0.5)!.toFixed(3)} | ${xs.map((x) => x.toFixed(3)).join(', ')} |`,
+    );
   }
 } finally {
   await emulators.stop();
