@@ -11,18 +11,23 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeDevCert } from '../../scripts/dev-cert.js';
+import { sseData } from '../../src/emulators/llm/server.js';
 import { GroqLlm } from '../../src/providers/groq/groq-llm.js';
 import { createNodeFetch } from '../../src/providers/groq/node-fetch.js';
 import type { LlmEvent } from '../../src/providers/types.js';
 
 const chunk = (delta: object, finish: string | null = null) =>
-  `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  sseData({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
 
 /** A chat completion streamed as an OpenAI-compatible server does. */
 function streamReply(res: ServerResponse, words: string[]): void {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   for (const w of words) res.write(chunk({ content: w }));
-  res.end(`${chunk({}, 'stop')}data: [DONE]\n\n`);
+  res.end(chunk({}, 'stop') + sseData('[DONE]'));
 }
 
 let server: Server | null = null;
