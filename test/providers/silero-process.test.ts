@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { WINDOW_SAMPLES, loadSileroModel, sileroPackagePath } from '../../src/providers/silero/model.js';
 import { loadProcessModel } from '../../src/providers/silero/process-model.js';
+import { parseRssBytes } from '../../scripts/capacity/procfs.js';
 import { loadSpeech } from '../fixtures/speech/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -183,10 +184,7 @@ describe('Silero model process', () => {
     'keeps its child’s memory from growing over thousands of small runs',
     async () => {
       const model = await processModel();
-      const rssMiB = () => {
-        const kib = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${model.pid!}/status`, 'utf8'))![1]!;
-        return Number(kib) / 1024;
-      };
+      const rssMiB = () => parseRssBytes(readFileSync(`/proc/${model.pid!}/status`, 'utf8')) / 2 ** 20;
       const ids = Array.from({ length: 20 }, (_, i) => i);
       const ones = ids.map(() => 1);
       const speech = loadSpeech('en-hello', 8_000);
