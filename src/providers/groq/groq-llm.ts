@@ -22,8 +22,6 @@ export const GROQ_CLOUD_BASE_URL = 'https://api.groq.com';
 export interface GroqLlmOptions extends LlmAdapterOptions {
   /** Ask for `/v1/...` instead of groq-sdk's hard-coded `/openai/v1/...` (vLLM, llama.cpp, Ollama); `baseUrl` is then the server's root URL. */
   openAiCompatiblePath?: boolean;
-  /** The SDK's transport. Default: `createNodeFetch()` (node-fetch.ts); `bench:llm` passes Node's own to compare. */
-  fetch?: FetchFunction;
 }
 
 /** `fetch` with groq-sdk's `/openai/v1/` paths rewritten to the `/v1/` that OpenAI-compatible servers serve (providers.md 0.6). */

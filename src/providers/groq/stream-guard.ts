@@ -4,6 +4,7 @@
  * stream that stalls mid-body would hang forever), quiet return on the caller's abort, and
  * errors with a clear, key-free message.
  */
+import type { FetchFunction } from './node-fetch.js';
 
 /** An LLM provider's failure; the message names the stage and never contains a key. */
 export class LlmProviderError extends Error {
@@ -55,6 +56,8 @@ export interface LlmAdapterOptions {
   firstTokenTimeoutMs?: number;
   /** Between chunks; default `DEFAULT_INTER_TOKEN_TIMEOUT_MS`. */
   interTokenTimeoutMs?: number;
+  /** The SDK's transport. Default: `createNodeFetch()` (node-fetch.ts); `bench:llm` passes Node's own to compare. */
+  fetch?: FetchFunction;
 }
 
 /** Checks the options every adapter shares; throws a message that says what to fix. */
