@@ -11,6 +11,7 @@ import type {
   RawMessageStreamEvent,
   ToolChoice,
 } from '@anthropic-ai/sdk/resources/messages/messages';
+import { createNodeFetch } from '../groq/node-fetch.js';
 import { LlmProviderError, describeError, guardStream, validateCommon } from '../groq/stream-guard.js';
 import type { LlmAdapterOptions, StreamDeadlines } from '../groq/stream-guard.js';
 import type { LlmEvent, LlmRequest, LlmStage, LlmUsage } from '../types.js';
@@ -51,6 +52,7 @@ export class AnthropicLlm implements LlmStage {
       baseURL: opts.baseUrl ?? ANTHROPIC_CLOUD_BASE_URL,
       maxRetries: 0,
       logLevel: 'off',
+      fetch: opts.fetch ?? createNodeFetch(),
     });
   }
 
