@@ -7,6 +7,7 @@ import type { Fetch } from '@cerebras/cerebras_cloud_sdk/core';
 import { streamChatCompletion } from '../groq/chat-stream.js';
 import { toChatRequest } from '../groq/openai-chat.js';
 import type { ChatChunk } from '../groq/openai-chat.js';
+import { createNodeFetch } from '../groq/node-fetch.js';
 import { validateCommon } from '../groq/stream-guard.js';
 import type { LlmAdapterOptions, StreamDeadlines } from '../groq/stream-guard.js';
 import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
@@ -40,8 +41,8 @@ export class CerebrasLlm implements LlmStage {
       baseURL: opts.baseUrl ?? CEREBRAS_CLOUD_BASE_URL,
       maxRetries: 0,
       warmTCPConnection: false,
-      // The SDK types its fetch with node-fetch's shapes; the global fetch is what runs here.
-      fetch: sseFlushFetch as unknown as Fetch,
+      // The SDK types its fetch with the node-fetch package's shapes; ours is what runs here.
+      fetch: sseFlushFetch(opts.fetch ?? createNodeFetch()) as unknown as Fetch,
     });
   }
 

@@ -6,6 +6,7 @@
  * emulator at 2 tokens/s: the first token came 500 ms late. Appending one `\n` after such a read
  * makes the terminator visible; a lone blank line between events is ignored by SSE decoders.
  */
+import type { FetchFunction } from '../groq/node-fetch.js';
 
 const LF = new Uint8Array([0x0a]);
 
@@ -14,17 +15,32 @@ function endsWithBlankLine(chunk: Uint8Array): boolean {
   return n >= 2 && chunk[n - 1] === 0x0a && chunk[n - 2] === 0x0a;
 }
 
-/** Global fetch, with event-stream bodies passed through the terminator fix. */
-export async function sseFlushFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const res = await fetch(input, init);
-  if (!res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res;
-  const body = res.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        controller.enqueue(chunk);
-        if (endsWithBlankLine(chunk)) controller.enqueue(LF);
-      },
-    }),
-  );
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+async function* flushed(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    yield chunk;
+    if (endsWithBlankLine(chunk)) yield LF;
+  }
+}
+
+/**
+ * `fetch`, with event-stream bodies passed through the terminator fix. The SDK iterates a body
+ * with `for await` when it can (its `readableStreamAsyncIterable`), so the fixed body is an async
+ * iterable, whichever transport read it; the response's other members are the transport's own.
+ */
+export function sseFlushFetch(fetch: FetchFunction): FetchFunction {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res;
+    const body = flushed(res.body as unknown as AsyncIterable<Uint8Array>);
+    return {
+      ok: res.ok,
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+      url: res.url,
+      body,
+      text: () => res.text(),
+      json: () => res.json(),
+    } as unknown as Response;
+  };
 }
