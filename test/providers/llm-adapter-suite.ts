@@ -3,8 +3,10 @@
  * tool calls both ways, the length limit, provider errors with clear key-free messages, and the
  * watchdog catching a stream that stalls.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LlmEmulatorOptions, RunningLlmEmulator } from '../../src/emulators/llm/index.js';
+import type { FetchFunction } from '../../src/providers/groq/node-fetch.js';
 import type { LlmEvent, LlmRequest, LlmStage } from '../../src/providers/types.js';
 import { llmContract } from './contract.js';
 
@@ -19,6 +21,7 @@ export type MakeAdapter = (opts: {
   baseUrl: string;
   firstTokenTimeoutMs?: number;
   interTokenTimeoutMs?: number;
+  fetch?: FetchFunction;
 }) => LlmStage;
 
 /** Collects a stage's events, and the error it ended with, if any. */
@@ -198,6 +201,31 @@ export function llmAdapterSuite(
     expect(error).toBeNull();
     expect(events).toEqual([]);
     expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('streams over node:http by default (node-fetch.ts), or over the fetch it is given', async () => {
+    const request = vi.spyOn(http, 'request');
+    try {
+      const byDefault = await run(adapter(), ask('hello there'));
+      expect(byDefault.error).toBeNull();
+      expect(textOf(byDefault.events)).not.toBe('');
+      expect(request.mock.calls.map(([url]) => new URL(String(url)).origin)).toContain(
+        new URL(emu.baseUrl).origin,
+      );
+
+      request.mockClear();
+      let fetched = 0;
+      const given = await run(
+        adapter({ fetch: (input, init) => (fetched++, fetch(input, init)) }),
+        ask('hello there'),
+      );
+      expect(given.error).toBeNull();
+      expect(textOf(given.events)).toBe(textOf(byDefault.events));
+      expect(fetched).toBe(1);
+      expect(request).not.toHaveBeenCalled();
+    } finally {
+      request.mockRestore();
+    }
   });
 
   it('validates its options without I/O', () => {
