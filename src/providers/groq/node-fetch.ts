@@ -1,16 +1,18 @@
 /**
- * The `fetch` groq-sdk is given: one request over `node:http`/`node:https` with a keep-alive
- * agent, for CPU. Node's own fetch (undici) carries every response through WHATWG streams and its
- * fetch machinery; at 100 sessions the LLM's path was 12 % of the gateway's busy event loop, and
- * `npm run bench:llm` puts the SDK at 0.58 to 0.64 of the CPU per streamed reply with this one
- * as with Node's fetch (README, Design notes).
+ * The `fetch` the LLM SDKs are given (groq-sdk, and the Cerebras and Anthropic fallbacks): one
+ * request over `node:http`/`node:https` with a keep-alive agent, for CPU. Node's own fetch (undici)
+ * carries every response through WHATWG streams and its fetch machinery; at 100 sessions the
+ * LLM's path was 12 % of the gateway's busy event loop, and `npm run bench:llm` puts each SDK at
+ * 0.55 to 0.66 of the CPU per streamed reply with this one as with Node's fetch (README, Design
+ * notes).
  *
- * What it returns is not a WHATWG `Response` but the part of one that groq-sdk 1.6 reads on the
- * paths the adapter uses (streamed chat completions, no retries, error statuses): `ok`, `status`,
- * `statusText`, `headers`, `url`, `text()`, `json()`, and a `body` that the SDK iterates with
- * `for await` (its stream reader takes any async iterable as it is). That leans on the SDK's
- * internals: the adapter's tests run the real SDK over it against the emulator, so an SDK update
- * that reads more of a response on those paths fails them.
+ * What it returns is not a WHATWG `Response` but the part of one that groq-sdk 1.6,
+ * `@cerebras/cerebras_cloud_sdk` 1.91 and `@anthropic-ai/sdk` 1.12 read on the paths the adapters
+ * use (streamed completions, no retries, error statuses): `ok`, `status`, `statusText`,
+ * `headers`, `url`, `text()`, `json()`, and a `body` that each SDK iterates with `for await`
+ * (their stream readers take any async iterable as it is). That leans on the SDKs' internals: the
+ * adapters' tests run the real SDKs over it against the emulators, so an SDK update that reads
+ * more of a response on those paths fails them.
  *
  * Unlike `fetch`, it follows no redirects and asks for no compression (the LLM APIs answer
  * directly, and streamed tokens gain nothing from gzip).
@@ -43,7 +45,7 @@ export interface NodeFetchOptions {
 /** `fetch`'s signature, as SDKs take it. */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** The part of a `Response` groq-sdk reads, over a node `IncomingMessage`. */
+/** The part of a `Response` the SDKs read, over a node `IncomingMessage`. */
 class NodeResponse {
   readonly ok: boolean;
   readonly status: number;
