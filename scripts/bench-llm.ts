@@ -1,21 +1,35 @@
 /**
- * CPU per streamed LLM reply of the Groq adapter (groq-sdk) over Node's own fetch (undici) and
- * over the adapter's `node:http` fetch (src/providers/groq/node-fetch.ts), against the Groq
- * emulator in its own process at its default latency profile (first token 220 ms, 60 tokens/s,
- * each token its own network read, as in the capacity benchmark). This process runs only the
- * adapters, so its CPU is theirs. Rounds alternate the two transports; medians are printed.
+ * CPU per streamed LLM reply of one LLM adapter (Groq's by default) over Node's own fetch (undici)
+ * and over the adapters' `node:http` fetch (src/providers/groq/node-fetch.ts), against the
+ * provider's emulator in its own process at its default latency profile (first token 220 ms, 60
+ * tokens/s, each token its own network read, as in the capacity benchmark). This process runs
+ * only the adapters, so its CPU is theirs. Rounds alternate the two transports; medians are printed.
  *
- *   npm run bench:llm -- [--streams 50] [--replies 600] [--rounds 3]
+ *   npm run bench:llm -- [--provider groq|cerebras|anthropic] [--streams 50] [--replies 600] [--rounds 3]
  */
+import { AnthropicLlm } from '../src/providers/anthropic/anthropic-llm.js';
+import { CerebrasLlm } from '../src/providers/cerebras/cerebras-llm.js';
 import { GroqLlm } from '../src/providers/groq/groq-llm.js';
 import type { FetchFunction } from '../src/providers/groq/node-fetch.js';
-import type { LlmRequest } from '../src/providers/types.js';
+import type { LlmAdapterOptions } from '../src/providers/groq/stream-guard.js';
+import type { LlmRequest, LlmStage } from '../src/providers/types.js';
 import { Args } from './capacity/harness.js';
 import { startEmulators } from './capacity/processes.js';
 import { percentile } from './capacity/stats.js';
 
-const USAGE = 'usage: npm run bench:llm -- [--streams 50] [--replies 600] [--rounds 3]';
+const USAGE =
+  'usage: npm run bench:llm -- [--provider groq|cerebras|anthropic] [--streams 50] [--replies 600] [--rounds 3]';
 const args = Args.parse(USAGE);
+/** Each adapter with its SDK and the emulator it is measured against. */
+const PROVIDERS = {
+  groq: { sdk: 'groq-sdk', make: (o: LlmAdapterOptions) => new GroqLlm(o) },
+  cerebras: { sdk: '@cerebras/cerebras_cloud_sdk', make: (o: LlmAdapterOptions) => new CerebrasLlm(o) },
+  anthropic: { sdk: '@anthropic-ai/sdk', make: (o: LlmAdapterOptions) => new AnthropicLlm(o) },
+};
+const PROVIDER = args.string('--provider', 'groq') as keyof typeof PROVIDERS;
+if (!(PROVIDER in PROVIDERS))
+  throw new Error(`--provider must be one of ${Object.keys(PROVIDERS).join(', ')}`);
+const { sdk: SDK, make } = PROVIDERS[PROVIDER];
 const STREAMS = args.number('--streams', 50);
 const REPLIES = args.number('--replies', 600);
 const ROUNDS = args.number('--rounds', 3);
@@ -39,7 +53,7 @@ const TRANSPORTS: { name: string; fetch?: FetchFunction }[] = [
   { name: 'node:http (default)' },
 ];
 
-async function reply(llm: GroqLlm): Promise<number> {
+async function reply(llm: LlmStage): Promise<number> {
   let tokens = 0;
   for await (const event of llm.generate(REQUEST, new AbortController().signal)) {
     if (event.type === 'text') tokens++;
@@ -48,7 +62,7 @@ async function reply(llm: GroqLlm): Promise<number> {
 }
 
 /** CPU ms per reply for `REPLIES` replies, `STREAMS` at a time. */
-async function measure(llm: GroqLlm): Promise<{ msPerReply: number; tokens: number; seconds: number }> {
+async function measure(llm: LlmStage): Promise<{ msPerReply: number; tokens: number; seconds: number }> {
   // One reply per stream first, all at once: both transports then measure warm code and as many
   // open sockets as streams.
   await Promise.all(Array.from({ length: STREAMS }, () => reply(llm)));
@@ -76,12 +90,16 @@ async function measure(llm: GroqLlm): Promise<{ msPerReply: number; tokens: numb
 const emulators = await startEmulators();
 try {
   console.log(
-    `groq-sdk streamed replies against the Groq emulator: ${STREAMS} at a time, ${REPLIES} per round, ${ROUNDS} rounds`,
+    `${SDK} streamed replies against the ${PROVIDER} emulator: ${STREAMS} at a time, ${REPLIES} per round, ${ROUNDS} rounds`,
   );
   const results = new Map<string, number[]>(TRANSPORTS.map((t) => [t.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of TRANSPORTS) {
-      const llm = new GroqLlm({ apiKey: 'bench-key', baseUrl: emulators.urls.groq, fetch: t.fetch });
+      const llm = make({
+        apiKey: 'bench-key',
+        baseUrl: emulators.urls[PROVIDER],
+        fetch: t.fetch,
+      });
       const r = await measure(llm);
       results.get(t.name)!.push(r.msPerReply);
       console.log(
