@@ -23,9 +23,9 @@ export type CerebrasLlmOptions = LlmAdapterOptions;
 
 /**
  * The Cerebras LLM stage. The SDK's TCP warming stays off, in production too: it is a `GET` sent
- * from the constructor (constructors here do no I/O), and its pooled socket is dropped after 4 s
- * idle (agentkeepalive's `freeSocketTimeout`), so a fallback first used minutes later would
- * connect cold anyway.
+ * from the constructor (constructors here do no I/O), and a warmed socket would be dropped after
+ * 4 s idle (the `node:http` fetch's idle-socket timeout), so a fallback first used minutes later
+ * would connect cold anyway.
  */
 export class CerebrasLlm implements LlmStage {
   readonly label = 'cerebras.llm';

@@ -25,7 +25,9 @@ async function* flushed(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Ar
 /**
  * `fetch`, with event-stream bodies passed through the terminator fix. The SDK iterates a body
  * with `for await` when it can (its `readableStreamAsyncIterable`), so the fixed body is an async
- * iterable, whichever transport read it; the response's other members are the transport's own.
+ * generator; the given fetch's body must be async-iterable (ours and Node's own are). The
+ * response is a copy of the members the SDK reads on the adapter's paths (streamed completions,
+ * error statuses), not the whole of a `Response`.
  */
 export function sseFlushFetch(fetch: FetchFunction): FetchFunction {
   return async (input, init) => {
