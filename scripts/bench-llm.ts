@@ -27,7 +27,7 @@ const PROVIDERS = {
   anthropic: { sdk: '@anthropic-ai/sdk', make: (o: LlmAdapterOptions) => new AnthropicLlm(o) },
 };
 const PROVIDER = args.string('--provider', 'groq') as keyof typeof PROVIDERS;
-if (!(PROVIDER in PROVIDERS))
+if (!Object.hasOwn(PROVIDERS, PROVIDER))
   throw new Error(`--provider must be one of ${Object.keys(PROVIDERS).join(', ')}`);
 const { sdk: SDK, make } = PROVIDERS[PROVIDER];
 const STREAMS = args.number('--streams', 50);
