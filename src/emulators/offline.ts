@@ -5,7 +5,7 @@
 import { startCartesiaEmulator } from './cartesia/index.js';
 import { startDeepgramEmulator } from './deepgram/index.js';
 import { startAnthropicEmulator, startCerebrasEmulator, startGroqEmulator } from './llm/index.js';
-import type { RunningEmulator } from './types.js';
+import type { EmulatorTls, RunningEmulator } from './types.js';
 
 /** How the offline emulators run. */
 export interface OfflineOptions {
@@ -13,6 +13,8 @@ export interface OfflineOptions {
   sttScript?: readonly string[];
   /** Near-zero latencies instead of the default profile (tests). */
   fast?: boolean;
+  /** Serve every emulator over TLS with this certificate (benchmarks); default plain. */
+  tls?: EmulatorTls;
 }
 
 /** Latencies small enough for tests, large enough to keep events interleaved as in real use. */
@@ -42,11 +44,17 @@ export async function startOfflineProviders(opts: OfflineOptions = {}): Promise<
   };
   try {
     const [deepgram, groq, cerebras, anthropic, cartesia] = await Promise.all([
-      track(startDeepgramEmulator({ script: opts.sttScript, latency: opts.fast ? FAST.stt : undefined })),
-      track(startGroqEmulator({ latency: opts.fast ? FAST.llm : undefined })),
-      track(startCerebrasEmulator({ latency: opts.fast ? FAST.llm : undefined })),
-      track(startAnthropicEmulator({ latency: opts.fast ? FAST.llm : undefined })),
-      track(startCartesiaEmulator({ latency: opts.fast ? FAST.tts : undefined })),
+      track(
+        startDeepgramEmulator({
+          script: opts.sttScript,
+          latency: opts.fast ? FAST.stt : undefined,
+          tls: opts.tls,
+        }),
+      ),
+      track(startGroqEmulator({ latency: opts.fast ? FAST.llm : undefined, tls: opts.tls })),
+      track(startCerebrasEmulator({ latency: opts.fast ? FAST.llm : undefined, tls: opts.tls })),
+      track(startAnthropicEmulator({ latency: opts.fast ? FAST.llm : undefined, tls: opts.tls })),
+      track(startCartesiaEmulator({ latency: opts.fast ? FAST.tts : undefined, tls: opts.tls })),
     ]);
     return {
       deepgram,

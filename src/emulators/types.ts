@@ -2,6 +2,9 @@
  * What every provider emulator shares: a loopback server speaking one provider's wire protocol,
  * with a latency profile and fault injection, so the real SDKs can be pointed at it by base URL.
  */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 /** A fault an emulator injects into the next requests or connections. */
 export type Fault =
@@ -49,4 +52,22 @@ export class FaultSlot implements FaultControl {
     if (this.remaining <= 0) this.fault = null;
     return f;
   }
+}
+
+/** A certificate and key (PEM) an emulator serves TLS with, as the real providers do. */
+export interface EmulatorTls {
+  cert: string;
+  key: string;
+}
+
+/**
+ * The emulators' HTTP server: plain, or TLS with `tls` (`https:` and `wss:` base URLs), so a
+ * benchmark can include the encryption the gateway pays on every provider link in production.
+ */
+export function createEmulatorServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  tls?: EmulatorTls,
+): { server: Server; scheme: 'http' | 'https' } {
+  if (!tls) return { server: createServer(handler), scheme: 'http' };
+  return { server: createHttpsServer({ cert: tls.cert, key: tls.key }, handler), scheme: 'https' };
 }

@@ -11,14 +11,14 @@
  * generation request; `error_message` answers every context with an in-band `error` message.
  */
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, createServer } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { warmUpEspeak } from '../speech/espeak.js';
-import { FaultSlot } from '../types.js';
-import type { Fault, RunningEmulator } from '../types.js';
+import { FaultSlot, createEmulatorServer } from '../types.js';
+import type { EmulatorTls, Fault, RunningEmulator } from '../types.js';
 import { ContextError, DEFAULT_CARTESIA_LATENCY, EmulatedContext } from './context.js';
 import type { CartesiaLatencyProfile, ContextHost } from './context.js';
 import type { CartesiaServerMessage, GenerationRequest } from './protocol.js';
@@ -37,6 +37,8 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 export interface CartesiaEmulatorOptions {
   /** Default 0 (any free port). */
   port?: number;
+  /** Serve TLS (`wss:`) with this certificate; default plain. */
+  tls?: EmulatorTls;
   /** Default 127.0.0.1. */
   host?: string;
   /** When set, the handshake must present this key (Bearer, `api_key`/`access_token` query, or `X-API-Key`). */
@@ -53,10 +55,10 @@ export async function startCartesiaEmulator(opts: CartesiaEmulatorOptions = {}):
   if (!(profile.firstAudioMs >= 0 && profile.chunkMs > 0 && profile.realtimeFactor > 0))
     throw new RangeError('latency: firstAudioMs >= 0, chunkMs > 0 and realtimeFactor > 0 are required');
   const faults = new FaultSlot();
-  const server = createServer((_req, res) => {
+  const { server, scheme } = createEmulatorServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: `Only the WebSocket at ${CARTESIA_TTS_PATH} is emulated.` }));
-  });
+  }, opts.tls);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
@@ -82,7 +84,7 @@ export async function startCartesiaEmulator(opts: CartesiaEmulatorOptions = {}):
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     name: 'cartesia',
-    baseUrl: `http://${host}:${port}`,
+    baseUrl: `${scheme}://${host}:${port}`,
     port,
     setFault: (fault, times) => faults.setFault(fault, times),
     close: async () => {

@@ -12,13 +12,13 @@
  * after the headers; `error_message` answers 400 with Deepgram's error body.
  */
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, createServer } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import { FaultSlot } from '../types.js';
-import type { Fault, RunningEmulator } from '../types.js';
+import { FaultSlot, createEmulatorServer } from '../types.js';
+import type { EmulatorTls, Fault, RunningEmulator } from '../types.js';
 import { LiveStream } from './live-stream.js';
 import { transcribeRecording } from './prerecorded.js';
 import type { ListenParams } from './protocol.js';
@@ -49,6 +49,8 @@ export const DEFAULT_DEEPGRAM_LATENCY: DeepgramLatencyProfile = { sttFinalMs: 15
 export interface DeepgramEmulatorOptions {
   /** Default 0 (any free port). */
   port?: number;
+  /** Serve TLS (`https:` base URL, `wss:` stream) with this certificate; default plain. */
+  tls?: EmulatorTls;
   /** Default 127.0.0.1. */
   host?: string;
   /** When set, requests must present this key (`Token`, `Bearer`, or the `token, <KEY>` subprotocol). */
@@ -84,9 +86,9 @@ export async function startDeepgramEmulator(opts: DeepgramEmulatorOptions = {}):
     handleProtocols: (protocols) => (protocols.has('token') ? 'token' : false),
   });
 
-  const server = createServer((req, res) => {
+  const { server, scheme } = createEmulatorServer((req, res) => {
     void serveRest(req, res, opts.apiKey, faults, script).catch(() => res.destroy());
-  });
+  }, opts.tls);
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -116,7 +118,7 @@ export async function startDeepgramEmulator(opts: DeepgramEmulatorOptions = {}):
   const { address, port } = server.address() as AddressInfo;
   return {
     name: 'deepgram',
-    baseUrl: `http://${address}:${port}`,
+    baseUrl: `${scheme}://${address}:${port}`,
     port,
     get connections() {
       return connections;

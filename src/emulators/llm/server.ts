@@ -4,13 +4,12 @@
  * supplies a `Dialect`: its routes, error shapes and stream frames.
  */
 import { setMaxListeners } from 'node:events';
-import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sleep } from '../../util/abort.js';
 import type { LlmRequest } from '../../providers/types.js';
-import { FaultSlot } from '../types.js';
-import type { Fault, RunningEmulator } from '../types.js';
+import { FaultSlot, createEmulatorServer } from '../types.js';
+import type { EmulatorTls, Fault, RunningEmulator } from '../types.js';
 import { offlineReply } from './offline-reply.js';
 import type { OfflineReply } from './offline-reply.js';
 import { BadRequestError } from './requests.js';
@@ -36,6 +35,8 @@ export interface LlmEmulatorOptions {
   latency?: Partial<LlmLatencyProfile>;
   /** Fragments a tool call's arguments are streamed in; 1 (default, Groq's habit) sends them whole. */
   toolArgumentChunks?: number;
+  /** Serve TLS (`https:` base URL) with this certificate; default plain. */
+  tls?: EmulatorTls;
 }
 
 /** A running LLM emulator, with what tests need to check the requests it got. */
@@ -109,9 +110,9 @@ export async function startLlmServer(
   // One listener per open stream: many concurrent sessions are normal, not a leak.
   setMaxListeners(0, closing.signal);
 
-  const server = createServer((req, res) => {
+  const { server, scheme } = createEmulatorServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
-  });
+  }, opts.tls);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -210,7 +211,7 @@ export async function startLlmServer(
   const port = (server.address() as AddressInfo).port;
   return {
     name: dialect.name,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `${scheme}://127.0.0.1:${port}`,
     port,
     get requestCount() {
       return state.requestCount;
