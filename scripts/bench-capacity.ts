@@ -27,7 +27,7 @@ import { renderCapacityChart } from './capacity/svg-chart.js';
 
 const USAGE = `usage: npm run bench:capacity -- [--steps 10,50,100,200,300,400] [--step-seconds 60]
   [--settle-seconds 8] [--ramp-per-second 25] [--format pcmu|pcm] [--all-steps] [--no-build]
-  [--cpu-prof] [--stages] [--gateway-env K=V,...] [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE]
+  [--cpu-prof] [--stages] [--provider-tls] [--gateway-env K=V,...] [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE]
   [--log-level warn] [--json reports/capacity.json] [--svg reports/capacity.svg]`;
 
 const args = Args.parse(USAGE);
@@ -68,6 +68,8 @@ const stackOptions = {
   gatewayLog: GATEWAY_LOG,
   turnPeriodMs: TURN_PERIOD_MS,
   gatewayEnv: args.env('--gateway-env'),
+  // `--provider-tls`: the emulators serve TLS, as the providers do (plain TCP by default).
+  providerTls: args.has('--provider-tls'),
 };
 args.finish(USAGE);
 
@@ -117,7 +119,8 @@ const MiB = 2 ** 20;
 const mib = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
 
 console.log(
-  'Capacity benchmark: gateway (dist, cloud mode) + provider emulators as child processes, loopback',
+  'Capacity benchmark: gateway (dist, cloud mode) + provider emulators as child processes, loopback, ' +
+    `provider links over ${stackOptions.providerTls ? 'TLS' : 'plain TCP'}`,
 );
 console.log(
   `load: ${formatLabel(FORMAT)}, server_vad 500 ms, input transcription on, a turn every ` +
@@ -295,6 +298,7 @@ writeReport(JSON_FILE, {
     gateway: `dist/src/main.js, GATEWAY_PROVIDERS=cloud on the emulators, LOG_LEVEL=${stackOptions.logLevel}`,
     gatewayEnv: args.string('--gateway-env', ''),
     gatewayNodeFlags: args.string('--gateway-node-flags', ''),
+    providerTls: stackOptions.providerTls,
     emulators: 'default latency profile; espeak-ng TTS with repeated sentences synthesized once',
   },
   definitions: {

@@ -18,7 +18,7 @@ import { formatLabel, latenciesIn } from './capacity/load.js';
 import { relativeChange, summarize } from './capacity/stats.js';
 
 const USAGE = `usage: npm run bench:soak -- [--sessions 100] [--minutes 10] [--format pcmu|pcm] [--no-build]
-  [--call-minutes 0] [--gc-each-minute] [--retained-audio-bytes 262144] [--heap-snapshots DIR] [--gateway-env K=V,...]
+  [--call-minutes 0] [--gc-each-minute] [--provider-tls] [--retained-audio-bytes 262144] [--heap-snapshots DIR] [--gateway-env K=V,...]
   [--gateway-node-flags 'flag=v ...'] [--gateway-log FILE] [--log-level warn] [--json reports/soak.json]`;
 
 const args = Args.parse(USAGE);
@@ -65,6 +65,8 @@ const stackOptions = {
   gatewayLog: args.has('--gateway-log') ? args.string('--gateway-log', '') : undefined,
   turnPeriodMs: TURN_PERIOD_MS,
   callMs: CALL_MINUTES * 60_000,
+  // `--provider-tls`: the emulators serve TLS, as the providers do (plain TCP by default).
+  providerTls: args.has('--provider-tls'),
 };
 args.finish(USAGE);
 if (SNAPSHOT_DIR) mkdirSync(SNAPSHOT_DIR, { recursive: true });
@@ -76,6 +78,7 @@ const m = machine();
 console.log(
   `Soak: ${SESSIONS} sessions for ${MINUTES} min, ${formatLabel(FORMAT)}, a turn every 5-6 s, ` +
     `${CALL_MINUTES > 0 ? `calls of ${CALL_MINUTES} min on average (then a new session)` : 'sessions lasting the whole run'}; ` +
+    `provider links over ${stackOptions.providerTls ? 'TLS' : 'plain TCP'}; ` +
     `gateway (dist, cloud mode, MAX_RETAINED_AUDIO_BYTES=${RETAINED_AUDIO_BYTES}) and emulators as child processes`,
 );
 console.log(`${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}; load average ${loadAverage().join(' ')}`);

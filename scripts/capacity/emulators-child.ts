@@ -3,10 +3,14 @@
  * the gateway's: `node --import tsx scripts/capacity/emulators-child.ts`. Prints one JSON line
  * with the base URLs on stdout when ready; stops on SIGTERM or when stdin closes (its parent died).
  *
+ * With `EMULATOR_TLS_CERT_FILE` and `EMULATOR_TLS_KEY_FILE` (PEM) every emulator serves TLS, so
+ * the gateway pays for encryption on its provider links as it does in production.
+ *
  * Default latency profile (STT final 150 ms, LLM first token 220 ms, TTS first audio 90 ms). The
  * Cartesia emulator speaks with espeak-ng and reuses the synthesis of a repeated sentence, so a few
  * hundred sessions cost the one espeak thread a handful of syntheses, not one per reply.
  */
+import { readFileSync } from 'node:fs';
 import { startOfflineProviders } from '../../src/emulators/offline.js';
 import { TURN_TEXTS } from './turns.js';
 
@@ -14,7 +18,12 @@ import { TURN_TEXTS } from './turns.js';
 const SCRIPT_LINES = 1_000_000;
 
 const script = Array.from({ length: SCRIPT_LINES }, (_, i) => TURN_TEXTS[i % TURN_TEXTS.length]!);
-const providers = await startOfflineProviders({ sttScript: script });
+const { EMULATOR_TLS_CERT_FILE: certFile, EMULATOR_TLS_KEY_FILE: keyFile } = process.env;
+const tls =
+  certFile && keyFile
+    ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }
+    : undefined;
+const providers = await startOfflineProviders({ sttScript: script, tls });
 process.stdout.write(
   `${JSON.stringify({
     ready: true,

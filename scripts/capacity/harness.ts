@@ -2,13 +2,15 @@
  * The three processes of a capacity or soak run, started together: the emulators and the gateway as
  * children, the load in this process, and CPU snapshots of all three.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LoadGenerator } from './load.js';
 import type { WireFormat } from './load.js';
+import { makeDevCert } from '../dev-cert.js';
 import { buildGateway, startEmulators, startGateway } from './processes.js';
+import type { TlsFiles } from './processes.js';
 import { cpuMsOf, rssBytesOf } from './procfs.js';
 
 /** Options shared by the capacity and soak runs. */
@@ -24,6 +26,11 @@ export interface StackOptions {
   turnPeriodMs: [number, number];
   /** Mean call length in ms: sessions hang up and are replaced (LoadOptions.callMs); none: they last. */
   callMs?: number;
+  /**
+   * The emulators serve TLS with a throwaway certificate the gateway trusts (NODE_EXTRA_CA_CERTS),
+   * so its provider links cost what they do in production.
+   */
+  providerTls?: boolean;
 }
 
 /** CPU time of the three processes at one moment. */
@@ -41,10 +48,21 @@ export interface CpuSplit {
   loadCores: number;
 }
 
+/** A certificate for 127.0.0.1 in a new temporary folder, for emulators over TLS. */
+async function writeThrowawayCert(): Promise<TlsFiles> {
+  const { cert, key } = await makeDevCert();
+  const dir = mkdtempSync(join(os.tmpdir(), 'bench-tls-'));
+  const files = { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') };
+  writeFileSync(files.certFile, cert);
+  writeFileSync(files.keyFile, key, { mode: 0o600 });
+  return files;
+}
+
 /** Builds the gateway (unless told not to) and starts the emulators, the gateway and the load. */
 export async function startStack(opts: StackOptions) {
   if (opts.build) await buildGateway();
-  const emulators = await startEmulators();
+  const tls = opts.providerTls ? await writeThrowawayCert() : undefined;
+  const emulators = await startEmulators(tls);
   let gateway;
   try {
     gateway = await startGateway({
@@ -52,7 +70,7 @@ export async function startStack(opts: StackOptions) {
       logLevel: opts.logLevel,
       nodeFlags: opts.nodeFlags,
       logFile: opts.gatewayLog,
-      env: opts.gatewayEnv,
+      env: { ...(tls ? { NODE_EXTRA_CA_CERTS: tls.certFile } : {}), ...opts.gatewayEnv },
     });
   } catch (err) {
     await emulators.stop();

@@ -60,11 +60,20 @@ function track(child: ChildProcess): Child {
   };
 }
 
-/** Starts the emulators' process; resolves with their URLs once they listen. */
-export async function startEmulators(): Promise<Child & { urls: EmulatorUrls }> {
+/** PEM files of a certificate the emulators serve TLS with. */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/** Starts the emulators' process (over TLS with `tls`); resolves with their URLs once they listen. */
+export async function startEmulators(tls?: TlsFiles): Promise<Child & { urls: EmulatorUrls }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/capacity/emulators-child.ts'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: tls
+      ? { ...process.env, EMULATOR_TLS_CERT_FILE: tls.certFile, EMULATOR_TLS_KEY_FILE: tls.keyFile }
+      : process.env,
   });
   const c = track(child);
   const urls = await new Promise<EmulatorUrls>((resolve, reject) => {
