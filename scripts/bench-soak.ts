@@ -204,6 +204,7 @@ writeReport(JSON_FILE, {
     gatewayNodeFlags: args.string('--gateway-node-flags', ''),
     gatewayEnv: args.string('--gateway-env', ''),
     gcEachMinute: args.has('--gc-each-minute'),
+    providerTls: stackOptions.providerTls,
   },
   latencyMs: all,
   errors: stack.load.problems.length,

@@ -19,6 +19,7 @@ const SCRIPT_LINES = 1_000_000;
 
 const script = Array.from({ length: SCRIPT_LINES }, (_, i) => TURN_TEXTS[i % TURN_TEXTS.length]!);
 const { EMULATOR_TLS_CERT_FILE: certFile, EMULATOR_TLS_KEY_FILE: keyFile } = process.env;
+if (!certFile !== !keyFile) throw new Error('EMULATOR_TLS_CERT_FILE and EMULATOR_TLS_KEY_FILE go together');
 const tls =
   certFile && keyFile
     ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }

@@ -2,7 +2,7 @@
  * The three processes of a capacity or soak run, started together: the emulators and the gateway as
  * children, the load in this process, and CPU snapshots of all three.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,11 +48,11 @@ export interface CpuSplit {
   loadCores: number;
 }
 
-/** A certificate for 127.0.0.1 in a new temporary folder, for emulators over TLS. */
-async function writeThrowawayCert(): Promise<TlsFiles> {
+/** A certificate for 127.0.0.1 in a new temporary folder (`dir`), for emulators over TLS. */
+async function writeThrowawayCert(): Promise<TlsFiles & { dir: string }> {
   const { cert, key } = await makeDevCert();
   const dir = mkdtempSync(join(os.tmpdir(), 'bench-tls-'));
-  const files = { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') };
+  const files = { dir, certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') };
   writeFileSync(files.certFile, cert);
   writeFileSync(files.keyFile, key, { mode: 0o600 });
   return files;
@@ -62,9 +62,10 @@ async function writeThrowawayCert(): Promise<TlsFiles> {
 export async function startStack(opts: StackOptions) {
   if (opts.build) await buildGateway();
   const tls = opts.providerTls ? await writeThrowawayCert() : undefined;
-  const emulators = await startEmulators(tls);
+  let emulators;
   let gateway;
   try {
+    emulators = await startEmulators(tls);
     gateway = await startGateway({
       urls: emulators.urls,
       logLevel: opts.logLevel,
@@ -73,8 +74,11 @@ export async function startStack(opts: StackOptions) {
       env: { ...(tls ? { NODE_EXTRA_CA_CERTS: tls.certFile } : {}), ...opts.gatewayEnv },
     });
   } catch (err) {
-    await emulators.stop();
+    await emulators?.stop();
     throw err;
+  } finally {
+    // Both children read the certificate as they start, so the key need not outlive their start.
+    if (tls) rmSync(tls.dir, { recursive: true, force: true });
   }
   const load = new LoadGenerator({
     url: gateway.url,

@@ -160,7 +160,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Child & { url:
     ANTHROPIC_API_KEY: key,
     ANTHROPIC_BASE_URL: urls.anthropic,
     CARTESIA_API_KEY: key,
-    // http://: the adapter reaches it over plain TCP although the SDK asks for wss://.
+    // http:// (plain TCP, although the SDK asks for wss://) or, with --provider-tls, https://.
     CARTESIA_BASE_URL: urls.cartesia,
     CARTESIA_VOICE: BENCH_VOICE_ID,
     // The benchmarks find where latency degrades, so the load guard that would refuse sessions
