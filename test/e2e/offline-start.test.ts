@@ -4,7 +4,6 @@
  * decode to speech. The gateway runs as `npm start` runs it, as its own process, and drains on
  * SIGTERM: a response in flight finishes, new connections are refused, the socket closes 1001.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,16 +13,13 @@ import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDevCert } from '../../scripts/dev-cert.js';
 import { closeOf, refusedUpgrade, waitUntil } from '../helpers/http.js';
+import { GATEWAY_START_TIMEOUT_MS, spawnGateway } from '../helpers/gateway-process.js';
 import { TestClient } from '../helpers/ws-client.js';
-
-/** Start-up includes compiling TypeScript and warming espeak-ng. */
-const START_TIMEOUT_MS = 30_000;
-const PROVIDER_KEYS = /^(DEEPGRAM|GROQ|CEREBRAS|ANTHROPIC|CARTESIA)_|^GATEWAY_/;
 
 let child: ChildProcess;
 let port = 0;
 let ca = '';
-const logs: string[] = [];
+let logs: string[] = [];
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gw-offline-'));
@@ -31,33 +27,11 @@ beforeAll(async () => {
   ca = pems.cert;
   writeFileSync(join(dir, 'cert.pem'), pems.cert);
   writeFileSync(join(dir, 'key.pem'), pems.key);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !PROVIDER_KEYS.test(k)));
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...env,
-      PORT: '0',
-      TLS_CERT_FILE: join(dir, 'cert.pem'),
-      TLS_KEY_FILE: join(dir, 'key.pem'),
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`gateway did not start:\n${logs.join('')}`)),
-      START_TIMEOUT_MS,
-    );
-    child.stderr!.on('data', (d: Buffer) => {
-      logs.push(d.toString());
-      const m = /"url":"wss:\/\/127\.0\.0\.1:(\d+)[^\n]*"msg":"gateway listening"/.exec(logs.join(''));
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${logs.join('')}`)));
-  });
-}, START_TIMEOUT_MS + 5_000);
+  ({ child, port, logs } = await spawnGateway({
+    TLS_CERT_FILE: join(dir, 'cert.pem'),
+    TLS_KEY_FILE: join(dir, 'key.pem'),
+  }));
+}, GATEWAY_START_TIMEOUT_MS + 5_000);
 
 afterAll(async () => {
   if (!child || child.exitCode !== null) return;
