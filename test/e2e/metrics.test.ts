@@ -5,13 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerEvent } from '../../protocol/realtime/index.js';
-import { resamplePcm16 } from '../../src/audio/resampler.js';
 import { GatewayMetrics } from '../../src/server/metrics.js';
 import { createLogger } from '../../src/util/log.js';
-import { loadSpeech } from '../fixtures/speech/index.js';
 import { startGateway, startProviderGateway } from '../helpers/gateway.js';
 import type { ProviderGateway } from '../helpers/gateway.js';
 import { httpGet } from '../helpers/http.js';
+import { speakWeatherTurn } from '../helpers/voice-turn.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 /** The value of one series (a histogram's `_count` with `suffix: '_count'`), or 0 if absent. */
@@ -136,15 +135,7 @@ describe('metrics from real turns', () => {
     const c = await TestClient.connect(gw.url);
     await c.next('session.created');
     expect(await value(m, 'sessions_active', { transport: 'websocket' })).toBe(1);
-    c.send({
-      type: 'session.update',
-      session: { type: 'realtime', audio: { input: { turn_detection: { type: 'server_vad' } } } },
-    });
-    await c.next('session.updated');
-    const speech = resamplePcm16(loadSpeech('en-weather', 16_000), 16_000, 24_000);
-    const bytes = new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength);
-    const audio = Buffer.concat([Buffer.from(bytes), Buffer.alloc(1_000 * 48)]);
-    c.appendAudio(audio, 960);
+    const audio = await speakWeatherTurn(c);
     const done = await c.next('response.done', () => true, 15_000);
     expect(done.response).toMatchObject({ status: 'completed' });
     for (const stage of ['vad_wait', 'stt_final', 'llm_first_token', 'sentence_wait', 'tts_first_audio'])
