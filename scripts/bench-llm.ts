@@ -1,6 +1,6 @@
 /**
  * CPU per streamed LLM reply of one LLM adapter (Groq's by default) over Node's own fetch (undici)
- * and over the adapters' `node:http` fetch (src/providers/groq/node-fetch.ts), against the
+ * and over the adapters' `node:http` fetch (src/providers/llm-common/node-fetch.ts), against the
  * provider's emulator in its own process at its default latency profile (first token 220 ms, 60
  * tokens/s, each token its own network read, as in the capacity benchmark). This process runs
  * only the adapters, so its CPU is theirs. Rounds alternate the two transports; medians are printed.
@@ -10,8 +10,8 @@
 import { AnthropicLlm } from '../src/providers/anthropic/anthropic-llm.js';
 import { CerebrasLlm } from '../src/providers/cerebras/cerebras-llm.js';
 import { GroqLlm } from '../src/providers/groq/groq-llm.js';
-import type { FetchFunction } from '../src/providers/groq/node-fetch.js';
-import type { LlmAdapterOptions } from '../src/providers/groq/stream-guard.js';
+import type { FetchFunction } from '../src/providers/llm-common/node-fetch.js';
+import type { LlmAdapterOptions } from '../src/providers/llm-common/stream-guard.js';
 import type { LlmRequest, LlmStage } from '../src/providers/types.js';
 import { Args } from './capacity/harness.js';
 import { startEmulators } from './capacity/processes.js';

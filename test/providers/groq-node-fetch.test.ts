@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeDevCert } from '../../scripts/dev-cert.js';
 import { sseData } from '../../src/emulators/llm/server.js';
 import { GroqLlm } from '../../src/providers/groq/groq-llm.js';
-import { createNodeFetch } from '../../src/providers/groq/node-fetch.js';
+import { createNodeFetch } from '../../src/providers/llm-common/node-fetch.js';
 import type { LlmEvent } from '../../src/providers/types.js';
 
 const chunk = (delta: object, finish: string | null = null) =>

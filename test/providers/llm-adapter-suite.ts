@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LlmEmulatorOptions, RunningLlmEmulator } from '../../src/emulators/llm/index.js';
-import type { FetchFunction } from '../../src/providers/groq/node-fetch.js';
+import type { FetchFunction } from '../../src/providers/llm-common/node-fetch.js';
 import type { LlmEvent, LlmRequest, LlmStage } from '../../src/providers/types.js';
 import { llmContract } from './contract.js';
 

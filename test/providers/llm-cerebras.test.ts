@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCerebrasEmulator } from '../../src/emulators/llm/index.js';
 import type { RunningLlmEmulator } from '../../src/emulators/llm/index.js';
 import { CerebrasLlm } from '../../src/providers/cerebras/cerebras-llm.js';
-import type { FetchFunction } from '../../src/providers/groq/node-fetch.js';
+import type { FetchFunction } from '../../src/providers/llm-common/node-fetch.js';
 import { FAST, ask, llmAdapterSuite } from './llm-adapter-suite.js';
 
 describe('cerebras.llm', () => {

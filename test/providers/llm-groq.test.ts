@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCerebrasEmulator, startGroqEmulator } from '../../src/emulators/llm/index.js';
 import type { RunningLlmEmulator } from '../../src/emulators/llm/index.js';
 import { GroqLlm } from '../../src/providers/groq/groq-llm.js';
-import { redact } from '../../src/providers/groq/stream-guard.js';
+import { redact } from '../../src/providers/llm-common/stream-guard.js';
 import { FAST, TEST_KEY, ask, llmAdapterSuite, run, textOf } from './llm-adapter-suite.js';
 
 describe('groq.llm', () => {

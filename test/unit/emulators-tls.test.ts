@@ -11,7 +11,7 @@ import { DEEPGRAM_LISTEN_PATH } from '../../src/emulators/deepgram/index.js';
 import { startOfflineProviders } from '../../src/emulators/offline.js';
 import type { OfflineProviders } from '../../src/emulators/offline.js';
 import { GroqLlm } from '../../src/providers/groq/groq-llm.js';
-import { createNodeFetch } from '../../src/providers/groq/node-fetch.js';
+import { createNodeFetch } from '../../src/providers/llm-common/node-fetch.js';
 
 /** Resolves with how a WebSocket handshake ended: `open`, or the error's message. */
 function handshake(url: string, ca?: string): Promise<string> {

@@ -11,9 +11,9 @@ import type {
   RawMessageStreamEvent,
   ToolChoice,
 } from '@anthropic-ai/sdk/resources/messages/messages';
-import { createNodeFetch } from '../groq/node-fetch.js';
-import { LlmProviderError, describeError, guardStream, validateCommon } from '../groq/stream-guard.js';
-import type { LlmAdapterOptions, StreamDeadlines } from '../groq/stream-guard.js';
+import { createNodeFetch } from '../llm-common/node-fetch.js';
+import { LlmProviderError, describeError, guardStream, validateCommon } from '../llm-common/stream-guard.js';
+import type { LlmAdapterOptions, StreamDeadlines } from '../llm-common/stream-guard.js';
 import type { LlmEvent, LlmRequest, LlmStage, LlmUsage } from '../types.js';
 
 /** Anthropic's fastest current model. */

@@ -4,12 +4,12 @@
  */
 import Cerebras from '@cerebras/cerebras_cloud_sdk';
 import type { Fetch } from '@cerebras/cerebras_cloud_sdk/core';
-import { streamChatCompletion } from '../groq/chat-stream.js';
-import { toChatRequest } from '../groq/openai-chat.js';
-import type { ChatChunk } from '../groq/openai-chat.js';
-import { createNodeFetch } from '../groq/node-fetch.js';
-import { validateCommon } from '../groq/stream-guard.js';
-import type { LlmAdapterOptions, StreamDeadlines } from '../groq/stream-guard.js';
+import { streamChatCompletion } from '../llm-common/chat-stream.js';
+import { toChatRequest } from '../llm-common/openai-chat.js';
+import type { ChatChunk } from '../llm-common/openai-chat.js';
+import { createNodeFetch } from '../llm-common/node-fetch.js';
+import { validateCommon } from '../llm-common/stream-guard.js';
+import type { LlmAdapterOptions, StreamDeadlines } from '../llm-common/stream-guard.js';
 import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
 import { sseFlushFetch } from './sse-flush-fetch.js';
 

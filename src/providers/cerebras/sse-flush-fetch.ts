@@ -6,7 +6,7 @@
  * emulator at 2 tokens/s: the first token came 500 ms late. Appending one `\n` after such a read
  * makes the terminator visible; a lone blank line between events is ignored by SSE decoders.
  */
-import type { FetchFunction } from '../groq/node-fetch.js';
+import type { FetchFunction } from '../llm-common/node-fetch.js';
 
 const LF = new Uint8Array([0x0a]);
 

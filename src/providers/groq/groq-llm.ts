@@ -6,12 +6,12 @@
  */
 import Groq from 'groq-sdk';
 import type { LlmEvent, LlmRequest, LlmStage } from '../types.js';
-import { streamChatCompletion } from './chat-stream.js';
-import { createNodeFetch } from './node-fetch.js';
-import type { FetchFunction } from './node-fetch.js';
-import { toChatRequest } from './openai-chat.js';
-import { validateCommon } from './stream-guard.js';
-import type { LlmAdapterOptions, StreamDeadlines } from './stream-guard.js';
+import { streamChatCompletion } from '../llm-common/chat-stream.js';
+import { createNodeFetch } from '../llm-common/node-fetch.js';
+import type { FetchFunction } from '../llm-common/node-fetch.js';
+import { toChatRequest } from '../llm-common/openai-chat.js';
+import { validateCommon } from '../llm-common/stream-guard.js';
+import type { LlmAdapterOptions, StreamDeadlines } from '../llm-common/stream-guard.js';
 
 /** Groq's fastest small model, the default. */
 export const DEFAULT_GROQ_MODEL = 'llama-3.1-8b-instant';
