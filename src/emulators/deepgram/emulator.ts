@@ -67,6 +67,8 @@ export interface DeepgramEmulatorOptions {
 export interface DeepgramEmulator extends RunningEmulator {
   /** WebSocket connections accepted so far (tests count reconnects with it). */
   readonly connections: number;
+  /** WebSocket connections open now. */
+  readonly openConnections: number;
 }
 
 /** Starts the emulator on loopback. Its `baseUrl` is what `DeepgramClient` takes as `baseUrl`. */
@@ -122,6 +124,9 @@ export async function startDeepgramEmulator(opts: DeepgramEmulatorOptions = {}):
     port,
     get connections() {
       return connections;
+    },
+    get openConnections() {
+      return wss.clients.size;
     },
     setFault: (fault, times) => faults.setFault(fault, times),
     close: async () => {
