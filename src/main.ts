@@ -144,6 +144,12 @@ function stageFactory(
       version: p.cartesia.version ?? undefined,
       emotion: p.cartesia.emotion ?? undefined,
     });
+    const stt = new DeepgramStt({
+      apiKey: ep.key('deepgram'),
+      baseUrl: ep.baseUrl('deepgram'),
+      model: p.deepgram.model,
+      language: p.deepgram.language,
+    });
     return {
       llm: new FallbackLlm({
         providers: chain,
@@ -168,18 +174,12 @@ function stageFactory(
         },
       }),
       tts: instrumentTts(tts, 'cartesia', metrics),
-      stt: instrumentStt(
-        new DeepgramStt({
-          apiKey: ep.key('deepgram'),
-          baseUrl: ep.baseUrl('deepgram'),
-          model: p.deepgram.model,
-          language: p.deepgram.language,
-        }),
-        'deepgram',
-        metrics,
-      ),
+      stt: instrumentStt(stt, 'deepgram', metrics),
       vad,
-      close: () => tts.close(),
+      close: () => {
+        stt.close();
+        tts.close();
+      },
     };
   };
 }

@@ -7,9 +7,13 @@
  * again); the audio no final covers yet is replayed on it first, so the utterance in progress
  * comes out whole.
  *
- * Finish: when the audio ends, `Finalize`; once its `from_finalize` final is in (or the wait runs
- * out), `CloseStream`; then the server's Metadata and close. No answer to either within
- * `finishTimeoutMs` is an error.
+ * Finish: when the audio ends, `Finalize`; once its `from_finalize` final is in and the finals
+ * cover every byte sent, the socket goes to the pool for the session's next run (socket-pool.ts).
+ * Otherwise (no answer in time, no pool, a full pool), `CloseStream`, then the server's Metadata
+ * and close. No answer to either within `finishTimeoutMs` is an error.
+ *
+ * A run may start on a socket from the pool: its stream's clock then starts where the last run's
+ * audio ended, and results ending before that are the last run's.
  *
  * Frames: clients append 20 ms or less at a time; each becoming its own WebSocket frame was an
  * eighth of the gateway's event-loop time at 100 sessions (syscalls on both ends). Audio is sent
@@ -23,9 +27,7 @@ import { sleep } from '../../util/abort.js';
 import { Channel, ChannelFullError } from '../../util/channel.js';
 import type { SttEvent } from '../types.js';
 import { ReplayBuffer } from './replay-buffer.js';
-
-/** The SDK's live socket. */
-type ListenSocket = Awaited<ReturnType<DeepgramClient['listen']['v1']['connect']>>;
+import type { ListenSocket, ListenSocketPool } from './socket-pool.js';
 /** The SDK's connect arguments. */
 export type ListenConnectArgs = Parameters<DeepgramClient['listen']['v1']['connect']>[0];
 
@@ -38,6 +40,8 @@ const RECONNECT_BACKOFF_MS = 100;
  * invalid payload and policy violation (Deepgram's `DATA-0000` is 1008 or 1002).
  */
 const NON_RETRYABLE_CLOSE_CODES: ReadonlySet<number> = new Set([1002, 1003, 1007, 1008]);
+/** Audio a socket's finals may leave uncovered and still be parked for reuse (see finish). */
+const PARK_TAIL_SECONDS = 0.05;
 
 /** Settings of one run. */
 export interface LiveRunSettings {
@@ -56,6 +60,10 @@ export interface LiveRunSettings {
   redact: (text: string) => string;
   /** Audio gathered into one frame before it is sent; 0 sends each chunk as it comes. */
   frameBytes: number;
+  /** Where a cleanly finished socket is kept for the next run, and taken from; null: none. */
+  pool: ListenSocketPool | null;
+  /** Runs with the same key may share a socket (the connection arguments). */
+  poolKey: string;
   /** Longest audio waits for a frame to fill. */
   maxHoldMs: number;
 }
@@ -67,6 +75,16 @@ export class LiveRun {
   /** Set when the run failed; the consumer throws it after the queued events. */
   failure: Error | null = null;
   private socket: ListenSocket | null = null;
+  /** Takes this run's listeners off the current socket. */
+  private detach: (() => void) | null = null;
+  /** Audio bytes the current socket's stream has heard: its clock, in bytes. */
+  private streamBytes = 0;
+  /** The stream's clock when this run took the socket over; earlier messages are the last run's. */
+  private offsetBytes = 0;
+  /** A Finalize went out on the current socket in this run, so a from_finalize answer is ours. */
+  private finalizeOut = false;
+  /** The stream's clock at the end of the furthest final Result: what is transcribed for good. */
+  private heardBytes = 0;
   private open = false;
   private stopped = false;
   private reconnecting: Promise<void> | null = null;
@@ -130,7 +148,7 @@ export class LiveRun {
         // A flush asks Deepgram to finalize what it heard so far; the stream goes on.
         if (chunk === STT_FLUSH) {
           this.sendHeld();
-          if (this.open) this.send((s) => s.sendFinalize({ type: 'Finalize' }));
+          if (this.open) this.sendFinalize();
           continue;
         }
         // An empty binary frame is not audio to Deepgram and may close the stream: never send one.
@@ -159,7 +177,7 @@ export class LiveRun {
     this.held = [];
     this.heldBytes = 0;
     this.replay.add(frame);
-    if (this.open) this.send((s) => s.sendMedia(frame));
+    if (this.open) this.sendAudio(frame);
   }
 
   /** Stops at once (abort, or the consumer left): closes the socket, ends `events`, no error. */
@@ -178,6 +196,8 @@ export class LiveRun {
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     this.keepAliveTimer = null;
     const socket = this.socket;
+    this.detach?.();
+    this.detach = null;
     this.socket = null;
     socket?.close();
     this.events.close();
@@ -200,9 +220,15 @@ export class LiveRun {
     this.finalizeSent = true;
     // An earlier flush's answer must not count as the answer to this one.
     this.finalizeAnswered = false;
-    this.send((s) => s.sendFinalize({ type: 'Finalize' }));
+    this.sendFinalize();
     const answered = await this.until(() => this.finalizeAnswered, deadlineMs);
     if (this.stopped || this.failure) return;
+    // Every byte is transcribed, so nothing more can come for this run: the socket can serve the
+    // next one instead of closing. (Deepgram rounds times to the millisecond; a tail shorter than
+    // any word is no loss.)
+    const covered =
+      this.heardBytes + Math.ceil(this.s.bytesPerSecond * PARK_TAIL_SECONDS) >= this.streamBytes;
+    if (answered && covered && this.park()) return;
     this.closeStreamSent = true;
     this.send((s) => s.sendCloseStream({ type: 'CloseStream' }));
     const closed = await this.until(() => this.streamClosed, deadlineMs);
@@ -213,8 +239,54 @@ export class LiveRun {
       );
   }
 
-  /** Opens a socket and makes it current. Throws a clear error when the handshake fails. */
+  /** Hands the current socket to the pool; false when the pool would not take it. */
+  private park(): boolean {
+    const socket = this.socket;
+    const pool = this.s.pool;
+    if (!socket || !pool || !this.open || this.reconnecting) return false;
+    this.detach?.();
+    if (!pool.park(this.s.poolKey, socket, this.streamBytes)) {
+      this.attach(socket);
+      return false;
+    }
+    this.detach = null;
+    this.socket = null;
+    this.open = false;
+    return true;
+  }
+
+  /** Makes `socket` current with this run's listeners. */
+  private attach(socket: ListenSocket): void {
+    const onMessage = (msg: unknown) => this.onMessage(socket, msg);
+    const onClose = (ev: { code: number; reason: string }) => this.onClose(socket, ev.code, ev.reason);
+    // Failures also surface as a close or as the waitForOpen rejection; this only keeps them handled.
+    const onError = () => undefined;
+    socket.on('message', onMessage);
+    socket.on('close', onClose);
+    socket.on('error', onError);
+    this.detach = () => {
+      socket.off('message', onMessage);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+    };
+    this.socket = socket;
+  }
+
+  /**
+   * Makes a socket current: a parked one with the same arguments when the pool has one, else a new
+   * one. Throws a clear error when the handshake fails.
+   */
   private async connect(): Promise<void> {
+    const parked = this.s.pool?.take(this.s.poolKey);
+    if (parked) {
+      this.attach(parked.socket);
+      this.streamBytes = parked.streamBytes;
+      this.offsetBytes = parked.streamBytes;
+      this.heardBytes = parked.streamBytes;
+      this.finalizeOut = false;
+      this.open = true;
+      return;
+    }
     let socket: ListenSocket;
     try {
       socket = await this.client.listen.v1.connect({
@@ -225,11 +297,11 @@ export class LiveRun {
     } catch (err) {
       throw new Error(`Deepgram connection could not be set up: ${describe(err)}`);
     }
-    socket.on('message', (msg) => this.onMessage(socket, msg));
-    socket.on('close', (ev) => this.onClose(socket, ev.code, ev.reason));
-    // Failures also surface as a close or as the waitForOpen rejection; this only keeps them handled.
-    socket.on('error', () => undefined);
-    this.socket = socket;
+    this.attach(socket);
+    this.streamBytes = 0;
+    this.offsetBytes = 0;
+    this.heardBytes = 0;
+    this.finalizeOut = false;
     socket.connect();
     const opened = await Promise.race([
       socket.waitForOpen().then(
@@ -242,7 +314,11 @@ export class LiveRun {
       this.open = true;
       return;
     }
-    if (this.socket === socket) this.socket = null;
+    if (this.socket === socket) {
+      this.detach?.();
+      this.detach = null;
+      this.socket = null;
+    }
     socket.close();
     if (this.halt.signal.aborted) return;
     throw new Error(
@@ -255,12 +331,17 @@ export class LiveRun {
   private onMessage(socket: ListenSocket, msg: unknown): void {
     if (socket !== this.socket || this.stopped || typeof msg !== 'object' || msg === null) return;
     const m = msg as DeepgramMessage;
+    const bps = this.s.bytesPerSecond;
     if (m.type === 'Results') {
+      const endByte = Math.floor(((m.start ?? 0) + (m.duration ?? 0)) * bps);
+      // On a socket taken from the pool, what ends before this run's audio is the last run's.
+      const ours = m.from_finalize ? this.finalizeOut : endByte > this.offsetBytes || this.offsetBytes === 0;
+      if (!ours) return;
       const alt = m.channel?.alternatives?.[0];
       const text = alt?.transcript ?? '';
       if (m.is_final) {
-        const end = (m.start ?? 0) + (m.duration ?? 0);
-        this.replay.finalizedUpTo(Math.floor(end * this.s.bytesPerSecond));
+        this.heardBytes = Math.max(this.heardBytes, endByte);
+        this.replay.finalizedUpTo(endByte - this.offsetBytes);
         // A Finalize answer is passed on even when empty: it tells the transcript is complete.
         if (text || m.from_finalize) {
           const language = alt?.languages?.[0];
@@ -273,6 +354,7 @@ export class LiveRun {
         this.emit({ type: 'interim', text });
       }
     } else if (m.type === 'UtteranceEnd') {
+      if (this.offsetBytes > 0 && Math.floor((m.last_word_end ?? Infinity) * bps) <= this.offsetBytes) return;
       this.emit({ type: 'utterance_end' });
     }
     this.wake();
@@ -281,6 +363,8 @@ export class LiveRun {
   private onClose(socket: ListenSocket, code: number, reason: string): void {
     if (socket !== this.socket || !this.open || this.stopped) return;
     this.open = false;
+    this.detach?.();
+    this.detach = null;
     this.socket = null;
     if (this.closeStreamSent && (code === 1000 || this.finalizeAnswered)) {
       this.streamClosed = true;
@@ -306,8 +390,8 @@ export class LiveRun {
       }
       if (this.stopped || this.failure) return;
       // Same tick as `open = true` in connect(): no chunk can slip between the replay and the live audio.
-      for (const chunk of this.replay.restart()) this.send((s) => s.sendMedia(chunk));
-      if (this.finalizeSent && !this.finalizeAnswered) this.send((s) => s.sendFinalize({ type: 'Finalize' }));
+      for (const chunk of this.replay.restart()) this.sendAudio(chunk);
+      if (this.finalizeSent && !this.finalizeAnswered) this.sendFinalize();
       if (this.closeStreamSent) this.send((s) => s.sendCloseStream({ type: 'CloseStream' }));
       this.wake();
       return;
@@ -324,15 +408,26 @@ export class LiveRun {
   }
 
   /** Sends on the current socket; a socket that just closed is left to its close handler. */
-  private send(op: (s: ListenSocket) => void): void {
+  private send(op: (s: ListenSocket) => void): boolean {
     const socket = this.socket;
-    if (!socket || !this.open) return;
+    if (!socket || !this.open) return false;
     try {
       op(socket);
       this.lastSendAt = Date.now();
+      return true;
     } catch {
       // "Socket is not open": the close event is on its way and will reconnect and replay.
+      return false;
     }
+  }
+
+  /** Sends audio, moving the stream's clock. */
+  private sendAudio(chunk: Uint8Array): void {
+    if (this.send((s) => s.sendMedia(chunk))) this.streamBytes += chunk.byteLength;
+  }
+
+  private sendFinalize(): void {
+    if (this.send((s) => s.sendFinalize({ type: 'Finalize' }))) this.finalizeOut = true;
   }
 
   private emit(ev: SttEvent): void {
@@ -374,6 +469,8 @@ interface DeepgramMessage {
   duration?: number;
   is_final?: boolean;
   from_finalize?: boolean;
+  /** UtteranceEnd: end of the last word, on the stream's clock. */
+  last_word_end?: number;
   channel?: { alternatives?: { transcript?: string; languages?: string[] }[] };
 }
 

@@ -9,6 +9,7 @@ import { DeepgramClient } from '@deepgram/sdk';
 import type { AudioEncoding, SttEvent, SttOptions, SttStage } from '../types.js';
 import type { ListenConnectArgs, LiveRunSettings } from './live-run.js';
 import { LiveRun } from './live-run.js';
+import { ListenSocketPool } from './socket-pool.js';
 
 /** Deepgram's newest general model. */
 export const DEFAULT_DEEPGRAM_MODEL = 'nova-3';
@@ -40,6 +41,16 @@ export const MAX_REPLAY_MS = 60_000;
  * turn) sends what is held at once, so final transcripts are not delayed by it.
  */
 export const FRAME_MS = 100;
+/**
+ * Sockets one adapter (one session) keeps open between transcriptions (socket-pool.ts). A
+ * session's turns seldom overlap, so one or two serve every turn.
+ */
+export const DEFAULT_MAX_IDLE_SOCKETS = 2;
+/**
+ * How long a kept socket waits for the next turn. Turns come seconds apart; a longer silence
+ * gives the connection back to Deepgram (an open socket counts against the account's concurrency).
+ */
+export const DEFAULT_IDLE_SOCKET_MS = 30_000;
 
 /** Options of the Deepgram STT adapter. */
 export interface DeepgramSttOptions {
@@ -66,6 +77,10 @@ export interface DeepgramSttOptions {
   keepAliveMs?: number;
   /** Default DEFAULT_FINISH_TIMEOUT_MS. */
   finishTimeoutMs?: number;
+  /** Sockets kept open for the next transcriptions; 0: a new socket for each. Default DEFAULT_MAX_IDLE_SOCKETS. */
+  maxIdleSockets?: number;
+  /** Default DEFAULT_IDLE_SOCKET_MS. */
+  idleSocketMs?: number;
 }
 
 const ENCODING: Readonly<Record<AudioEncoding, { name: string; bytes: number }>> = {
@@ -85,6 +100,7 @@ export class DeepgramStt implements SttStage {
   private readonly client: DeepgramClient;
   private readonly o: Required<Omit<DeepgramSttOptions, 'baseUrl' | 'language'>> &
     Pick<DeepgramSttOptions, 'language'>;
+  private readonly pool: ListenSocketPool | null;
 
   constructor(opts: DeepgramSttOptions) {
     if (typeof opts.apiKey !== 'string' || opts.apiKey.trim() === '')
@@ -97,6 +113,8 @@ export class DeepgramStt implements SttStage {
     checkCount('maxReconnects', opts.maxReconnects, 0);
     checkCount('keepAliveMs', opts.keepAliveMs, 1);
     checkCount('finishTimeoutMs', opts.finishTimeoutMs, 1);
+    checkCount('maxIdleSockets', opts.maxIdleSockets, 0);
+    checkCount('idleSocketMs', opts.idleSocketMs, 1);
     this.o = {
       apiKey: opts.apiKey,
       model: opts.model ?? DEFAULT_DEEPGRAM_MODEL,
@@ -109,7 +127,12 @@ export class DeepgramStt implements SttStage {
       maxReconnects: opts.maxReconnects ?? DEFAULT_MAX_RECONNECTS,
       keepAliveMs: opts.keepAliveMs ?? DEFAULT_KEEPALIVE_MS,
       finishTimeoutMs: opts.finishTimeoutMs ?? DEFAULT_FINISH_TIMEOUT_MS,
+      maxIdleSockets: opts.maxIdleSockets ?? DEFAULT_MAX_IDLE_SOCKETS,
+      idleSocketMs: opts.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS,
     };
+    const o = this.o;
+    this.pool =
+      o.maxIdleSockets > 0 ? new ListenSocketPool(o.maxIdleSockets, o.idleSocketMs, o.keepAliveMs) : null;
     this.client = new DeepgramClient({
       apiKey: opts.apiKey,
       ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
@@ -140,6 +163,11 @@ export class DeepgramStt implements SttStage {
       // drive() never rejects; it ends when the audio iterator next yields or ends.
       void driving;
     }
+  }
+
+  /** Closes the sockets kept for later transcriptions (when the session ends). */
+  close(): void {
+    this.pool?.close();
   }
 
   private settingsFor(opts: SttOptions): LiveRunSettings {
@@ -175,6 +203,8 @@ export class DeepgramStt implements SttStage {
       redact: (text) => text.split(key).join('[redacted]'),
       frameBytes: Math.floor((FRAME_MS / 1000) * bytesPerSecond),
       maxHoldMs: FRAME_MS,
+      pool: this.pool,
+      poolKey: JSON.stringify(args),
     };
   }
 }
