@@ -68,6 +68,16 @@ export function createEmulatorServer(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   tls?: EmulatorTls,
 ): { server: Server; scheme: 'http' | 'https' } {
-  if (!tls) return { server: createServer(handler), scheme: 'http' };
-  return { server: createHttpsServer({ cert: tls.cert, key: tls.key }, handler), scheme: 'https' };
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  return { server, scheme: tls ? 'https' : 'http' };
 }
+
+/**
+ * How long an emulator keeps an idle HTTP connection, and announces in `Keep-Alive: timeout`. Node's
+ * default, 5 s, is shorter than the gateway's own 30 s for LLM sockets (node-fetch.ts), and the
+ * gateway's agent obeys the announced value, so a benchmark would reconnect between turns more
+ * often than with a server that keeps connections longer; what the real providers keep was not
+ * measured here (no internet), so the gateway's setting decides, with this as the ceiling.
+ */
+const KEEP_ALIVE_MS = 60_000;

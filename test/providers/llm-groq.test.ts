@@ -46,6 +46,7 @@ describe('groq.llm', () => {
     it('streams chunks with x_groq.id first and last, usage last, then [DONE]', async () => {
       const r = await post(chat);
       expect(r.headers.get('content-type')).toContain('text/event-stream');
+      expect(r.headers.get('keep-alive')).toBe('timeout=60'); // longer than the gateway keeps a socket
       const data = (await r.text()).split('\n\n').filter(Boolean);
       expect(data.every((d) => d.startsWith('data: '))).toBe(true);
       expect(data.at(-1)).toBe('data: [DONE]');

@@ -159,7 +159,7 @@ export async function startLlmServer(
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
+      // No `connection` header of its own: Node's then announces the keep-alive timeout (types.ts).
       ...dialect.streamHeaders(),
     });
     res.flushHeaders();
