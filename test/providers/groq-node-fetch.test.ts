@@ -1,7 +1,8 @@
 /**
- * The Groq adapter's `node:http` fetch: real TLS with one kept-alive connection, aborts before and
- * during a body, no abort listener left behind, a slow answer outliving the idle-socket timeout,
- * and the limits it puts on what it accepts. (The adapter suite in llm-groq.test.ts runs the real
+ * The LLM adapters' `node:http` fetch: real TLS with one kept-alive connection, aborts before and
+ * during a body, no abort listener left behind, a stale kept-alive socket retried once and nothing
+ * else retried, a connection kept through a pause between turns, a slow answer outliving the
+ * idle-socket timeout, and the limits it puts on what it accepts. (The adapter suite in llm-groq.test.ts runs the real
  * SDK over it against the emulator: errors, cuts and stalls.)
  */
 import { getEventListeners, once } from 'node:events';
@@ -134,6 +135,74 @@ describe('createNodeFetch', () => {
     expect(getEventListeners(call.signal, 'abort')).toHaveLength(0);
     expect(connections).toBe(1);
   });
+
+  it('sends a request once more on a new connection when a kept-alive socket turns out closed', async () => {
+    // The server closes each connection as its second request arrives: what a client meets when a
+    // server drops an idle connection just as a request goes out on it.
+    const perSocket = new WeakMap<object, number>();
+    let connections = 0;
+    let requests = 0;
+    const s = createHttpServer((req, res) => {
+      requests++;
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      if (n === 2) req.socket.destroy();
+      else streamReply(res, ['a']);
+    });
+    s.on('connection', () => connections++);
+    const port = await listen(s);
+    const fetch = createNodeFetch();
+    for (let i = 0; i < 2; i++)
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('"a"');
+    expect([connections, requests]).toEqual([2, 3]);
+  });
+
+  it('does not send again a request that failed on a new socket, once answering began, or once aborted', async () => {
+    let requests = 0;
+    let answer: (req: IncomingMessage, res: ServerResponse) => void = (req) => req.socket.destroy();
+    const port = await listen(
+      createHttpServer((req, res) => {
+        requests++;
+        answer(req, res);
+      }),
+    );
+    const fetch = createNodeFetch();
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(requests).toBe(1); // a new socket that fails says the server is failing, not idle
+
+    answer = (_req, res) => streamReply(res, ['a']);
+    await (await fetch(`http://127.0.0.1:${port}/`)).text(); // leaves a kept-alive socket
+    answer = (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk({ content: 'a' }), () => req.socket.destroy());
+    };
+    const cut = await fetch(`http://127.0.0.1:${port}/`);
+    await expect(cut.text()).rejects.toThrow();
+    expect(requests).toBe(3); // the cut reply was not asked for again
+
+    answer = (_req, res) => streamReply(res, ['a']);
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    const call = new AbortController();
+    answer = () => call.abort(); // aborted while the server holds it, on a kept-alive socket
+    await expect(fetch(`http://127.0.0.1:${port}/`, { signal: call.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(requests).toBe(5);
+  });
+
+  it('keeps a connection through a pause between turns longer than undici keeps one', async () => {
+    let connections = 0;
+    const s = createHttpServer((_req, res) => streamReply(res, ['a']));
+    s.keepAliveTimeout = 60_000; // else Node's server announces 5 s, which the agent honours
+    s.on('connection', () => connections++);
+    const port = await listen(s);
+    const fetch = createNodeFetch();
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    await new Promise((r) => setTimeout(r, 4_500)); // undici closes a free socket after 4 s
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    expect(connections).toBe(1);
+  }, 10_000);
 
   it('does not cut a request whose answer is slower than the idle-socket timeout', async () => {
     const port = await listen(

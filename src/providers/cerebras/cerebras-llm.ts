@@ -24,7 +24,7 @@ export type CerebrasLlmOptions = LlmAdapterOptions;
 /**
  * The Cerebras LLM stage. The SDK's TCP warming stays off, in production too: it is a `GET` sent
  * from the constructor (constructors here do no I/O), and a warmed socket would be dropped after
- * 4 s idle (the `node:http` fetch's idle-socket timeout), so a fallback first used minutes later
+ * 30 s idle (the `node:http` fetch's idle-socket timeout), so a fallback first used minutes later
  * would connect cold anyway.
  */
 export class CerebrasLlm implements LlmStage {

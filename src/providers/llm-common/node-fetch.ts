@@ -22,12 +22,24 @@ import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 
 /**
- * Free sockets close after this long idle, as undici's do; the server's `Keep-Alive: timeout` hint
- * may shorten it. Node arms the same timeout on sockets in use, where it only emits `timeout`
- * events that nothing here acts on, so a slow first token is not cut (the adapter's own
+ * Free sockets close after this long idle. A call asks the LLM once a turn, and its turns are often
+ * more than undici's 4 s apart, so at that value a quiet gateway opened a new connection (a DNS
+ * lookup, which Node does not cache, then TCP and TLS) before most replies. Node's agent shortens
+ * it to the server's `Keep-Alive: timeout` hint less 1 s when the server sends one; a server that
+ * closes sooner unannounced leaves a socket that may fail as it is reused, which is retried once
+ * (`STALE_SOCKET_CODES`). Node arms the same timeout on sockets in use, where it only emits
+ * `timeout` events that nothing here acts on, so a slow first token is not cut (the adapter's own
  * deadlines decide that); a test holds this.
  */
-const IDLE_SOCKET_MS = 4_000;
+const IDLE_SOCKET_MS = 30_000;
+/**
+ * How a request fails when it went out on a kept-alive socket the server closed meanwhile. Before
+ * any answer, such a request is sent once more on another socket, as Node's documentation advises
+ * (`request.reusedSocket`): the server closed the connection idle, so it read nothing. (A server
+ * that read the request and then died before answering is asked twice; a chat completion changes
+ * nothing on the server, so that costs tokens, not correctness.)
+ */
+const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
 /** Most of an error body `text()` reads: error bodies are a few hundred bytes. */
 const MAX_TEXT_BYTES = 1 << 20;
 
@@ -115,26 +127,29 @@ export function createNodeFetch(options: NodeFetchOptions = {}): FetchFunction {
     const transport = url.protocol === 'https:' ? https : http;
     const signal = init.signal ?? null;
     if (signal?.aborted) throw signal.reason;
-    return new Promise<Response>((resolve, reject) => {
-      let res: IncomingMessage | null = null;
-      // As fetch does: the abort's reason rejects the request, or fails the body being read.
-      const onAbort = () => (res ?? req).destroy(signal!.reason);
-      const req = transport.request(
-        url,
-        { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] },
-        (response) => {
+    const agent = agents[url.protocol as 'http:' | 'https:'];
+    const send = (mayRetry: boolean): Promise<Response> =>
+      new Promise<Response>((resolve, reject) => {
+        let res: IncomingMessage | null = null;
+        // As fetch does: the abort's reason rejects the request, or fails the body being read.
+        const onAbort = () => (res ?? req).destroy(signal!.reason);
+        const req = transport.request(url, { method: init.method ?? 'GET', headers, agent }, (response) => {
           res = response;
           response.once('close', () => signal?.removeEventListener('abort', onAbort));
           resolve(new NodeResponse(response, url.href) as unknown as Response);
-        },
-      );
-      // Kept after the response: a socket failing mid-body reports here too (rejecting is then a no-op).
-      req.on('error', (err) => {
-        if (!res) signal?.removeEventListener('abort', onAbort);
-        reject(err);
+        });
+        // After the response a failing socket reaches the body's reader (as `aborted`); should the
+        // request report an error too, the answer has begun, so it is not sent again.
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          if (res) return reject(err);
+          signal?.removeEventListener('abort', onAbort);
+          const stale = req.reusedSocket && STALE_SOCKET_CODES.has(err.code ?? '');
+          if (mayRetry && stale && !signal?.aborted) resolve(send(false));
+          else reject(err);
+        });
+        signal?.addEventListener('abort', onAbort, { once: true });
+        req.end(body);
       });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.end(body);
-    });
+    return send(true);
   };
 }
