@@ -16,6 +16,8 @@ import { GroqLlm } from './providers/groq/groq-llm.js';
 import { SileroVad } from './providers/silero/index.js';
 import { CircuitBreaker } from './providers/llm-fallback/circuit-breaker.js';
 import { FallbackLlm } from './providers/llm-fallback/fallback-llm.js';
+import { createNodeFetch } from './providers/llm-common/node-fetch.js';
+import type { FetchFunction } from './providers/llm-common/node-fetch.js';
 import { instrumentLlm, instrumentStt, instrumentTts } from './providers/instrument.js';
 import type { ProviderMetrics } from './providers/instrument.js';
 import type { LlmStage, Stages } from './providers/types.js';
@@ -45,6 +47,8 @@ export interface AssembledProviders {
   emulators: OfflineProviders | null;
   /** VAD streams open now at `sampleRate`: one per session with turn detection, none once it closes. */
   openVadStreams(sampleRate: number): number;
+  /** Closes the LLM clients' kept-alive sockets that carry no request (else they close after 30 s idle). */
+  closeIdleConnections(): void;
   close(): Promise<void>;
 }
 
@@ -64,12 +68,16 @@ export async function assembleProviders(
     maxBatchWaitMs: p.vadBatchWaitMs,
     onRun: (run) => counted.vadRun(run),
   });
+  // One connection pool for the three LLM clients, shared by every session.
+  const llmFetch = createNodeFetch();
   return {
-    stages: stageFactory(p, ep, vad, log, counted),
+    stages: stageFactory(p, ep, vad, log, counted, llmFetch),
     resolveVoice: voiceResolver(p),
     emulators: ep.emulators,
     openVadStreams: (sampleRate) => vad.openStreams(sampleRate),
+    closeIdleConnections: () => llmFetch.closeIdleConnections(),
     close: async () => {
+      llmFetch.closeIdleConnections();
       await vad.close();
       await ep.emulators?.close();
     },
@@ -118,6 +126,7 @@ function stageFactory(
   vad: SileroVad,
   log: Logger,
   metrics: ProviderMetrics,
+  llmFetch: FetchFunction,
 ): (sessionId: string) => Stages {
   const llm = (name: LlmProviderName): LlmStage => {
     const common = {
@@ -125,6 +134,7 @@ function stageFactory(
       baseUrl: ep.baseUrl(name),
       model: p.llm[name].model,
       interTokenTimeoutMs: p.llmInterTokenTimeoutMs,
+      fetch: llmFetch,
     };
     if (name === 'groq') return new GroqLlm({ ...common, openAiCompatiblePath: p.groqOpenAiCompatible });
     if (name === 'cerebras') return new CerebrasLlm(common);

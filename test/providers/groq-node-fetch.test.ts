@@ -204,6 +204,27 @@ describe('createNodeFetch', () => {
     expect(connections).toBe(1);
   }, 10_000);
 
+  it('closes its idle sockets on demand, and not one carrying a request', async () => {
+    let connections = 0;
+    let closed = 0;
+    const s = createHttpServer((req, res) => {
+      if (req.url === '/slow') setTimeout(() => streamReply(res, ['late']), 300);
+      else streamReply(res, ['a']);
+    });
+    s.on('connection', (socket) => {
+      connections++;
+      socket.on('close', () => closed++);
+    });
+    const port = await listen(s);
+    const fetch = createNodeFetch();
+    const slow = fetch(`http://127.0.0.1:${port}/slow`);
+    await (await fetch(`http://127.0.0.1:${port}/`)).text(); // on a second socket, then idle
+    fetch.closeIdleConnections();
+    expect(await (await slow).text()).toContain('late');
+    await (await fetch(`http://127.0.0.1:${port}/`)).text(); // reuses the slow one's socket
+    expect([connections, closed]).toEqual([2, 1]);
+  });
+
   it('does not cut a request whose answer is slower than the idle-socket timeout', async () => {
     const port = await listen(
       createHttpServer((_req, res) => {
