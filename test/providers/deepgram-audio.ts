@@ -1,7 +1,11 @@
-/** Test audio for the Deepgram tests: tone bursts between silences, in the encodings the gateway speaks. */
+/**
+ * Test audio for the Deepgram tests (tone bursts between silences, in the encodings the gateway
+ * speaks), and how they run a transcription and read its finals.
+ */
 import { encodeAlaw, encodeMulaw } from '../../src/audio/g711.js';
 import { pcm16ToBytes } from '../../src/audio/pcm16.js';
-import type { AudioSpec } from '../../src/providers/types.js';
+import type { DeepgramStt } from '../../src/providers/deepgram/index.js';
+import type { AudioSpec, SttEvent } from '../../src/providers/types.js';
 
 /** Tone amplitude: about -12 dBFS RMS, far above the emulator's speech threshold. */
 const TONE_AMPLITUDE = 8_000;
@@ -64,3 +68,22 @@ export function wavFile(spec: AudioSpec, data: Uint8Array): Uint8Array {
   header.writeUInt32LE(data.byteLength, 40);
   return Buffer.concat([header, data]);
 }
+
+/** Runs one transcription to its end and returns its events. */
+export async function collect(
+  stage: DeepgramStt,
+  spec: AudioSpec,
+  audio: AsyncIterable<Uint8Array>,
+  opts: { language?: string; signal?: AbortSignal } = {},
+): Promise<SttEvent[]> {
+  const out: SttEvent[] = [];
+  const sttOpts = { audio: spec, ...(opts.language ? { language: opts.language } : {}) };
+  for await (const ev of stage.transcribe(audio, sttOpts, opts.signal ?? new AbortController().signal)) {
+    out.push(ev);
+  }
+  return out;
+}
+
+/** The non-empty final transcripts among `events`. */
+export const finals = (events: SttEvent[]): string[] =>
+  events.flatMap((e) => (e.type === 'final' && e.text ? [e.text] : []));

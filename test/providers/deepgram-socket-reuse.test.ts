@@ -8,9 +8,9 @@ import { startDeepgramEmulator } from '../../src/emulators/deepgram/index.js';
 import type { DeepgramEmulator } from '../../src/emulators/deepgram/index.js';
 import { DeepgramStt } from '../../src/providers/deepgram/index.js';
 import type { DeepgramSttOptions } from '../../src/providers/deepgram/index.js';
-import type { AudioSpec, SttEvent } from '../../src/providers/types.js';
+import type { AudioSpec } from '../../src/providers/types.js';
 import { waitUntil } from '../helpers/http.js';
-import { chunked, paced, toneBursts } from './deepgram-audio.js';
+import { chunked, collect, finals, paced, toneBursts } from './deepgram-audio.js';
 
 const KEY = 'dg-reuse-key-7d21';
 const MULAW8: AudioSpec = { encoding: 'mulaw', sampleRate: 8_000 };
@@ -23,18 +23,6 @@ function stt(extra: Partial<DeepgramSttOptions> = {}): DeepgramStt {
   return new DeepgramStt({ apiKey: KEY, baseUrl: emu.baseUrl, finishTimeoutMs: 2_000, ...extra });
 }
 
-async function collect(
-  stage: DeepgramStt,
-  spec: AudioSpec,
-  audio: AsyncIterable<Uint8Array>,
-  signal = new AbortController().signal,
-): Promise<SttEvent[]> {
-  const out: SttEvent[] = [];
-  for await (const ev of stage.transcribe(audio, { audio: spec }, signal)) out.push(ev);
-  return out;
-}
-
-const finals = (events: SttEvent[]) => events.flatMap((e) => (e.type === 'final' && e.text ? [e.text] : []));
 /** A turn: silence, 700 ms of speech, silence shorter than the endpointing (the Finalize ends it). */
 const turn = (spec: AudioSpec) => paced(chunked(spec, toneBursts(spec, [200, 700, 100])));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -93,7 +81,7 @@ describe('deepgram.stt socket reuse', () => {
         yield chunk;
       }
     })();
-    await collect(stage, MULAW8, cut, ac.signal);
+    await collect(stage, MULAW8, cut, { signal: ac.signal });
     expect(finals(await collect(stage, MULAW8, turn(MULAW8)))).toHaveLength(1);
     expect(emu.connections - before).toBe(2);
     stage.close();

@@ -8,9 +8,9 @@ import { startDeepgramEmulator } from '../../src/emulators/deepgram/index.js';
 import type { DeepgramEmulator } from '../../src/emulators/deepgram/index.js';
 import { DeepgramStt } from '../../src/providers/deepgram/index.js';
 import type { DeepgramSttOptions } from '../../src/providers/deepgram/index.js';
-import type { AudioSpec, SttEvent } from '../../src/providers/types.js';
+import type { AudioSpec } from '../../src/providers/types.js';
 import { sttContract } from './contract.js';
-import { chunked, paced, toneBursts } from './deepgram-audio.js';
+import { chunked, collect, finals, paced, toneBursts } from './deepgram-audio.js';
 
 const KEY = 'dg-test-key-5f1c9a';
 const PCM24: AudioSpec = { encoding: 'pcm16', sampleRate: 24_000 };
@@ -22,20 +22,6 @@ let emu: DeepgramEmulator;
 function stt(extra: Partial<DeepgramSttOptions> = {}): DeepgramStt {
   return new DeepgramStt({ apiKey: KEY, baseUrl: emu.baseUrl, finishTimeoutMs: 2_000, ...extra });
 }
-
-async function collect(
-  stage: DeepgramStt,
-  spec: AudioSpec,
-  audio: AsyncIterable<Uint8Array>,
-  language?: string,
-): Promise<SttEvent[]> {
-  const out: SttEvent[] = [];
-  const opts = { audio: spec, ...(language ? { language } : {}) };
-  for await (const ev of stage.transcribe(audio, opts, new AbortController().signal)) out.push(ev);
-  return out;
-}
-
-const finals = (events: SttEvent[]) => events.flatMap((e) => (e.type === 'final' && e.text ? [e.text] : []));
 
 describe('deepgram.stt contract (SDK -> emulator)', () => {
   beforeAll(async () => {
@@ -80,12 +66,9 @@ describe('deepgram.stt events', () => {
 
   it('reports interims, then the final, then the utterance end; language detection reports a language', async () => {
     const audio = toneBursts(PCM24, [200, 1_200, 1_300]);
-    const events = await collect(
-      stt({ utteranceEndMs: 1_000 }),
-      PCM24,
-      paced(chunked(PCM24, audio)),
-      'multi',
-    );
+    const events = await collect(stt({ utteranceEndMs: 1_000 }), PCM24, paced(chunked(PCM24, audio)), {
+      language: 'multi',
+    });
     const kinds = events.map((e) => e.type);
     const firstFinal = kinds.indexOf('final');
     expect(kinds.slice(0, firstFinal).every((k) => k === 'interim')).toBe(true);
