@@ -1,9 +1,10 @@
 /**
  * The LLM adapters' `node:http` fetch: real TLS with one kept-alive connection, aborts before and
- * during a body, no abort listener left behind, a stale kept-alive socket retried once and nothing
- * else retried, a connection kept through a pause between turns, a slow answer outliving the
- * idle-socket timeout, and the limits it puts on what it accepts. (The adapter suite in llm-groq.test.ts runs the real
- * SDK over it against the emulator: errors, cuts and stalls.)
+ * during a body, no abort listener left behind, a stale kept-alive socket retried once on a new
+ * connection and nothing else retried, a connection kept through a pause between turns, a slow
+ * answer outliving the idle-socket timeout, and the limits it puts on what it accepts. (The adapter
+ * suite in llm-groq.test.ts runs the real SDK over it against the emulator: errors, cuts and
+ * stalls.)
  */
 import { getEventListeners, once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
@@ -155,6 +156,51 @@ describe('createNodeFetch', () => {
     for (let i = 0; i < 2; i++)
       expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('"a"');
     expect([connections, requests]).toEqual([2, 3]);
+  });
+
+  it('retries on a new connection when every kept-alive socket to the server has gone stale', async () => {
+    const perSocket = new WeakMap<object, number>();
+    let connections = 0;
+    let requests = 0;
+    const s = createHttpServer((req, res) => {
+      requests++;
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      if (n === 2) req.socket.destroy();
+      else streamReply(res, ['a']);
+    });
+    s.on('connection', () => connections++);
+    const port = await listen(s);
+    let otherConnections = 0;
+    const other = createHttpServer((_req, res) => streamReply(res, ['b']));
+    other.on('connection', () => otherConnections++);
+    other.listen(0, '127.0.0.1');
+    await once(other, 'listening');
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/`;
+    const fetch = createNodeFetch();
+    const ask = async () => (await fetch(`http://127.0.0.1:${port}/`)).text();
+    await (await fetch(otherUrl)).text(); // a kept socket to another server
+    await Promise.all([ask(), ask(), ask()]); // three connections, then three free sockets
+    expect(await ask()).toContain('"a"');
+    expect([connections, requests]).toEqual([4, 5]);
+    await (await fetch(otherUrl)).text();
+    expect(otherConnections).toBe(1); // its pool was left alone
+    other.closeAllConnections();
+    other.close();
+  });
+
+  it('does not send again a request a kept-alive socket lost after the server held it', async () => {
+    let requests = 0;
+    const port = await listen(
+      createHttpServer((req, res) => {
+        if (++requests === 1) streamReply(res, ['a']);
+        else setTimeout(() => req.socket.destroy(), 1_100); // read, held, then the server died
+      }),
+    );
+    const fetch = createNodeFetch();
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(requests).toBe(2);
   });
 
   it('does not send again a request that failed on a new socket, once answering began, or once aborted', async () => {

@@ -34,12 +34,18 @@ import https from 'node:https';
 const IDLE_SOCKET_MS = 30_000;
 /**
  * How a request fails when it went out on a kept-alive socket the server closed meanwhile. Before
- * any answer, such a request is sent once more on another socket, as Node's documentation advises
- * (`request.reusedSocket`): the server closed the connection idle, so it read nothing. (A server
- * that read the request and then died before answering is asked twice; a chat completion changes
- * nothing on the server, so that costs tokens, not correctness.)
+ * any answer, such a request is sent once more, as Node's documentation advises
+ * (`request.reusedSocket`): the server closed the connection idle, so it read nothing. The other
+ * free sockets to that server are closed first, since they have been idle at least as long (the
+ * pool hands out the most recently used first), so the retry opens a new connection.
  */
 const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
+/**
+ * A stale socket fails within a round trip of the request going out; a failure later than this
+ * comes from a server that read the request and died holding it, which is not asked again (a
+ * second ask would cost the tokens and the wait twice).
+ */
+const STALE_FAILURE_WITHIN_MS = 1_000;
 /** Most of an error body `text()` reads: error bodies are a few hundred bytes. */
 const MAX_TEXT_BYTES = 1 << 20;
 
@@ -139,6 +145,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     const agent = agents[url.protocol as 'http:' | 'https:'];
     const send = (mayRetry: boolean): Promise<Response> =>
       new Promise<Response>((resolve, reject) => {
+        const sentAt = performance.now();
         let res: IncomingMessage | null = null;
         // As fetch does: the abort's reason rejects the request, or fails the body being read.
         const onAbort = () => (res ?? req).destroy(signal!.reason);
@@ -152,9 +159,13 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         req.on('error', (err: NodeJS.ErrnoException) => {
           if (res) return reject(err);
           signal?.removeEventListener('abort', onAbort);
-          const stale = req.reusedSocket && STALE_SOCKET_CODES.has(err.code ?? '');
-          if (mayRetry && stale && !signal?.aborted) resolve(send(false));
-          else reject(err);
+          const stale =
+            req.reusedSocket &&
+            STALE_SOCKET_CODES.has(err.code ?? '') &&
+            performance.now() - sentAt < STALE_FAILURE_WITHIN_MS;
+          if (!mayRetry || !stale || signal?.aborted) return reject(err);
+          closeFree(agent, poolPrefix(url));
+          resolve(send(false));
         });
         signal?.addEventListener('abort', onAbort, { once: true });
         req.end(body);
@@ -162,9 +173,24 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     return send(true);
   };
   const closeIdleConnections = () => {
-    for (const agent of Object.values(agents)) {
-      for (const free of Object.values(agent.freeSockets)) free?.forEach((socket) => socket.destroy());
-    }
+    for (const agent of Object.values(agents)) closeFree(agent, '');
   };
   return Object.assign(fetch, { closeIdleConnections });
+}
+
+/**
+ * The start of the agent's pool names for `url`'s server: Node names a pool `host:port:` and then
+ * the connection's own options.
+ */
+function poolPrefix(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.hostname.replace(/^\[(.*)\]$/, '$1')}:${port}:`;
+}
+
+/** Closes `agent`'s free sockets in the pools whose names start with `prefix`. */
+function closeFree(agent: http.Agent, prefix: string): void {
+  for (const [name, free] of Object.entries(agent.freeSockets)) {
+    // A destroyed socket leaves its pool on `close`, later, so the list is not changed meanwhile.
+    if (name.startsWith(prefix)) free?.forEach((socket) => socket.destroy());
+  }
 }
