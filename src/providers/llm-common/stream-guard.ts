@@ -117,6 +117,7 @@ export async function* guardStream<T>(
     }, ms);
   };
   let iterator: AsyncIterator<T> | undefined;
+  let complete = false;
   try {
     arm(deadlines.firstTokenTimeoutMs, 'no response before the first-token timeout');
     iterator = (await open(request.signal))[Symbol.asyncIterator]();
@@ -124,7 +125,10 @@ export async function* guardStream<T>(
       if (!first) arm(deadlines.interTokenTimeoutMs, 'stream stalled past the inter-token timeout');
       const next = await iterator.next();
       clearTimeout(timer);
-      if (next.done) break;
+      if (next.done) {
+        complete = true;
+        break;
+      }
       yield next.value;
     }
   } catch (err) {
@@ -134,9 +138,13 @@ export async function* guardStream<T>(
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
-    // Ends the HTTP request when the caller stops early; a no-op once the stream is complete.
-    request.abort();
-    await iterator?.return?.()?.catch(() => undefined);
+    // Ends the HTTP request when the caller stopped early or it failed. A complete stream's request
+    // has ended: aborting it would only wake every listener the SDK and the fetch put on its signal
+    // (a `--cpu-prof` at 100 sessions found 0.5 % of the busy loop there).
+    if (!complete) {
+      request.abort();
+      await iterator?.return?.()?.catch(() => undefined);
+    }
   }
   // The SDKs end their stream quietly when their request is aborted: tell a timeout apart here.
   if (!signal.aborted && timedOut) throw new LlmTimeoutError(label, timedOut);
