@@ -21,6 +21,7 @@ import type {
   FallbackLlmOptions,
   ServedInfo,
 } from '../../src/providers/llm-fallback/fallback-llm.js';
+import type { LlmStage } from '../../src/providers/types.js';
 import { llmContract } from './contract.js';
 import { FAST, TEST_KEY, ask, run, textOf } from './llm-adapter-suite.js';
 
@@ -311,5 +312,33 @@ describe('all providers failing', () => {
 
   it('refuses an empty chain', () => {
     expect(() => new FallbackLlm({ providers: [] })).toThrow(/at least one provider/);
+  });
+});
+
+describe('fallback.llm and the provider signal', () => {
+  /** A provider that streams `n` words and keeps the signal it was given. */
+  function capturing(n: number) {
+    const seen: { signal: AbortSignal | null } = { signal: null };
+    const stage: LlmStage = {
+      label: 'capture.llm',
+      async *generate(_request, signal) {
+        seen.signal = signal;
+        for (let i = 0; i < n; i++) yield { type: 'text', delta: `w${i} ` };
+        yield { type: 'done', finishReason: 'stop', usage: null };
+      },
+    };
+    return { llm: new FallbackLlm({ providers: [{ name: 'capture', stage }] }), seen };
+  }
+
+  it('leaves the signal of a stream that ended alone, and aborts it when the caller stops early', async () => {
+    const whole = capturing(3);
+    const { events, error } = await run(whole.llm, ask('hi'));
+    expect([error, events.length]).toEqual([null, 4]);
+    expect(whole.seen.signal?.aborted).toBe(false);
+
+    const cut = capturing(3);
+    for await (const e of cut.llm.generate(ask('hi'), new AbortController().signal))
+      if (e.type === 'text') break;
+    expect(cut.seen.signal?.aborted).toBe(true);
   });
 });

@@ -134,13 +134,16 @@ export class FallbackLlm implements LlmStage {
             breaker?.recordFailure();
             throw err;
           }
-          if (next.done) return;
+          if (next.done) {
+            streaming = false; // ended: nothing of the provider's is left to close
+            return;
+          }
           yield next.value;
         }
       } finally {
         signal.removeEventListener('abort', onAbort);
         if (streaming) {
-          // The caller stopped early or the stream ended: close the provider's stream too.
+          // The caller stopped early: close the provider's stream too.
           attempt.abort();
           await iterator.return?.()?.catch(() => undefined);
         }
