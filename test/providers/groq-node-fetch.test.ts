@@ -46,6 +46,24 @@ async function listen(s: Server): Promise<number> {
   return (s.address() as AddressInfo).port;
 }
 
+/**
+ * A server that closes each connection as its second request arrives: what a client meets when a
+ * server drops an idle connection just as a request goes out on it.
+ */
+async function staleOnSecondRequest() {
+  const seen = { connections: 0, requests: 0 };
+  const perSocket = new WeakMap<object, number>();
+  const s = createHttpServer((req, res) => {
+    seen.requests++;
+    const n = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, n);
+    if (n === 2) req.socket.destroy();
+    else streamReply(res, ['a']);
+  });
+  s.on('connection', () => seen.connections++);
+  return { port: await listen(s), seen };
+}
+
 describe('createNodeFetch', () => {
   it('streams replies through groq-sdk over TLS with a private CA, on one kept-alive connection', async () => {
     const { cert, key } = await makeDevCert();
@@ -138,39 +156,15 @@ describe('createNodeFetch', () => {
   });
 
   it('sends a request once more on a new connection when a kept-alive socket turns out closed', async () => {
-    // The server closes each connection as its second request arrives: what a client meets when a
-    // server drops an idle connection just as a request goes out on it.
-    const perSocket = new WeakMap<object, number>();
-    let connections = 0;
-    let requests = 0;
-    const s = createHttpServer((req, res) => {
-      requests++;
-      const n = (perSocket.get(req.socket) ?? 0) + 1;
-      perSocket.set(req.socket, n);
-      if (n === 2) req.socket.destroy();
-      else streamReply(res, ['a']);
-    });
-    s.on('connection', () => connections++);
-    const port = await listen(s);
+    const { port, seen } = await staleOnSecondRequest();
     const fetch = createNodeFetch();
     for (let i = 0; i < 2; i++)
       expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toContain('"a"');
-    expect([connections, requests]).toEqual([2, 3]);
+    expect([seen.connections, seen.requests]).toEqual([2, 3]);
   });
 
   it('retries on a new connection when every kept-alive socket to the server has gone stale', async () => {
-    const perSocket = new WeakMap<object, number>();
-    let connections = 0;
-    let requests = 0;
-    const s = createHttpServer((req, res) => {
-      requests++;
-      const n = (perSocket.get(req.socket) ?? 0) + 1;
-      perSocket.set(req.socket, n);
-      if (n === 2) req.socket.destroy();
-      else streamReply(res, ['a']);
-    });
-    s.on('connection', () => connections++);
-    const port = await listen(s);
+    const { port, seen } = await staleOnSecondRequest();
     let otherConnections = 0;
     const other = createHttpServer((_req, res) => streamReply(res, ['b']));
     other.on('connection', () => otherConnections++);
@@ -182,7 +176,7 @@ describe('createNodeFetch', () => {
     await (await fetch(otherUrl)).text(); // a kept socket to another server
     await Promise.all([ask(), ask(), ask()]); // three connections, then three free sockets
     expect(await ask()).toContain('"a"');
-    expect([connections, requests]).toEqual([4, 5]);
+    expect([seen.connections, seen.requests]).toEqual([4, 5]);
     await (await fetch(otherUrl)).text();
     expect(otherConnections).toBe(1); // its pool was left alone
     other.closeAllConnections();
