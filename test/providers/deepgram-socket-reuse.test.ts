@@ -43,7 +43,8 @@ describe('deepgram.stt socket reuse', () => {
   });
 
   it("one socket serves a session's turns in a row, each with its own transcript; other audio settings get their own", async () => {
-    const stage = stt();
+    let told = 0;
+    const stage = stt({ onConnection: () => told++ });
     const before = emu.connections;
     const transcripts: string[][] = [];
     for (let i = 0; i < 3; i++) transcripts.push(finals(await collect(stage, MULAW8, turn(MULAW8))));
@@ -51,6 +52,7 @@ describe('deepgram.stt socket reuse', () => {
     expect(emu.openConnections).toBe(1);
     transcripts.push(finals(await collect(stage, PCM24, turn(PCM24))));
     expect(emu.connections - before).toBe(2);
+    expect(told).toBe(2); // the metrics' count of new sockets
     // The n-th final with speech the emulator sends is line n of its script.
     expect(transcripts).toEqual(SCRIPT.map((line) => [line]));
     stage.close();

@@ -244,7 +244,7 @@ describe('createNodeFetch', () => {
     expect(connections).toBe(1);
   }, 10_000);
 
-  it('closes its idle sockets on demand, and not one carrying a request', async () => {
+  it('closes its idle sockets on demand, and not one carrying a request; tells of each new connection', async () => {
     let connections = 0;
     let closed = 0;
     const s = createHttpServer((req, res) => {
@@ -256,13 +256,15 @@ describe('createNodeFetch', () => {
       socket.on('close', () => closed++);
     });
     const port = await listen(s);
-    const fetch = createNodeFetch();
+    let told = 0;
+    const fetch = createNodeFetch({ onNewConnection: () => told++ });
     const slow = fetch(`http://127.0.0.1:${port}/slow`);
     await (await fetch(`http://127.0.0.1:${port}/`)).text(); // on a second socket, then idle
     fetch.closeIdleConnections();
     expect(await (await slow).text()).toContain('late');
     await (await fetch(`http://127.0.0.1:${port}/`)).text(); // reuses the slow one's socket
     expect([connections, closed]).toEqual([2, 1]);
+    expect(told).toBe(connections); // told of each new connection, not of a kept one reused
   });
 
   it('does not cut a request whose answer is slower than the idle-socket timeout', async () => {

@@ -54,6 +54,8 @@ export interface CartesiaTtsOptions {
   connectTimeoutMs?: number;
   /** Default 5000: how long Cartesia may stay silent while audio is owed. */
   stallTimeoutMs?: number;
+  /** Told as each new WebSocket starts its handshake. */
+  onConnection?: () => void;
 }
 
 /** Cartesia's encoding for each of ours. */
@@ -66,8 +68,10 @@ const ENCODING_OF = {
 /** TTS stage backed by Cartesia's WebSocket API. */
 export class CartesiaTts implements TtsStage {
   readonly label = 'cartesia.tts';
-  private readonly o: Required<Omit<CartesiaTtsOptions, 'version' | 'emotion' | 'maxBufferDelayMs'>> &
-    Pick<CartesiaTtsOptions, 'version' | 'emotion' | 'maxBufferDelayMs'>;
+  private readonly o: Required<
+    Omit<CartesiaTtsOptions, 'version' | 'emotion' | 'maxBufferDelayMs' | 'onConnection'>
+  > &
+    Pick<CartesiaTtsOptions, 'version' | 'emotion' | 'maxBufferDelayMs' | 'onConnection'>;
   private readonly httpBaseUrl: string;
   /** Host and port to reach over plain TCP, or null for TLS. */
   private readonly plain: { host: string; port: number } | null;
@@ -117,6 +121,7 @@ export class CartesiaTts implements TtsStage {
       maxBufferDelayMs: options.maxBufferDelayMs,
       connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
       stallTimeoutMs: positive('stallTimeoutMs', options.stallTimeoutMs, DEFAULT_STALL_TIMEOUT_MS),
+      onConnection: options.onConnection,
     };
   }
 
@@ -231,6 +236,7 @@ export class CartesiaTts implements TtsStage {
 
   private async open(): Promise<Connection> {
     this.connectAbort = new AbortController();
+    this.o.onConnection?.();
     const conn = await Connection.open(
       {
         apiKey: this.o.apiKey,

@@ -66,6 +66,8 @@ export interface LiveRunSettings {
   poolKey: string;
   /** Longest audio waits for a frame to fill. */
   maxHoldMs: number;
+  /** Told as each new socket starts its handshake. */
+  onConnection?: () => void;
 }
 
 /** One transcription over one or more sockets. */
@@ -302,6 +304,7 @@ export class LiveRun {
     this.offsetBytes = 0;
     this.heardBytes = 0;
     this.finalizeOut = false;
+    this.s.onConnection?.();
     socket.connect();
     const opened = await Promise.race([
       socket.waitForOpen().then(

@@ -81,6 +81,8 @@ export interface DeepgramSttOptions {
   maxIdleSockets?: number;
   /** Default DEFAULT_IDLE_SOCKET_MS. */
   idleSocketMs?: number;
+  /** Told each time a socket is opened (a kept one taken up again is not a new one). */
+  onConnection?: () => void;
 }
 
 const ENCODING: Readonly<Record<AudioEncoding, { name: string; bytes: number }>> = {
@@ -98,8 +100,8 @@ function checkCount(name: string, value: number | undefined, min: number): void 
 export class DeepgramStt implements SttStage {
   readonly label = 'deepgram.stt';
   private readonly client: DeepgramClient;
-  private readonly o: Required<Omit<DeepgramSttOptions, 'baseUrl' | 'language'>> &
-    Pick<DeepgramSttOptions, 'language'>;
+  private readonly o: Required<Omit<DeepgramSttOptions, 'baseUrl' | 'language' | 'onConnection'>> &
+    Pick<DeepgramSttOptions, 'language' | 'onConnection'>;
   private readonly pool: ListenSocketPool | null;
 
   constructor(opts: DeepgramSttOptions) {
@@ -129,6 +131,7 @@ export class DeepgramStt implements SttStage {
       finishTimeoutMs: opts.finishTimeoutMs ?? DEFAULT_FINISH_TIMEOUT_MS,
       maxIdleSockets: opts.maxIdleSockets ?? DEFAULT_MAX_IDLE_SOCKETS,
       idleSocketMs: opts.idleSocketMs ?? DEFAULT_IDLE_SOCKET_MS,
+      onConnection: opts.onConnection,
     };
     const o = this.o;
     this.pool =
@@ -205,6 +208,7 @@ export class DeepgramStt implements SttStage {
       maxHoldMs: FRAME_MS,
       pool: this.pool,
       poolKey: JSON.stringify(args),
+      onConnection: o.onConnection,
     };
   }
 }

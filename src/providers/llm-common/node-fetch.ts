@@ -58,6 +58,8 @@ export interface NodeFetchOptions {
   ca?: string | Buffer;
   /** Idle time after which a free socket closes; default `IDLE_SOCKET_MS`. */
   idleSocketMs?: number;
+  /** Told each time a request goes out on a new connection rather than a kept one. */
+  onNewConnection?: () => void;
 }
 
 /** `fetch`'s signature, as SDKs take it. */
@@ -168,6 +170,9 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           resolve(send(false));
         });
         signal?.addEventListener('abort', onAbort, { once: true });
+        const onNew = options.onNewConnection;
+        // The agent has decided by the time the request gets its socket.
+        if (onNew) req.once('socket', () => req.reusedSocket || onNew());
         req.end(body);
       });
     return send(true);
