@@ -68,16 +68,22 @@ export async function assembleProviders(
     maxBatchWaitMs: p.vadBatchWaitMs,
     onRun: (run) => counted.vadRun(run),
   });
-  // One connection pool for the three LLM clients, shared by every session.
-  const llmFetch = createNodeFetch();
+  // One connection pool per LLM provider, shared by every session.
+  const llmFetch = new Map(
+    p.llmOrder.map((name) => [
+      name,
+      createNodeFetch({ onNewConnection: () => counted.connectionOpened(name) }),
+    ]),
+  );
+  const closeIdleConnections = () => llmFetch.forEach((f) => f.closeIdleConnections());
   return {
     stages: stageFactory(p, ep, vad, log, counted, llmFetch),
     resolveVoice: voiceResolver(p),
     emulators: ep.emulators,
     openVadStreams: (sampleRate) => vad.openStreams(sampleRate),
-    closeIdleConnections: () => llmFetch.closeIdleConnections(),
+    closeIdleConnections,
     close: async () => {
-      llmFetch.closeIdleConnections();
+      closeIdleConnections();
       await vad.close();
       await ep.emulators?.close();
     },
@@ -117,6 +123,7 @@ const NO_PROVIDER_METRICS: ProviderMetrics = {
   llmFallback: () => undefined,
   llmServed: () => undefined,
   vadRun: () => undefined,
+  connectionOpened: () => undefined,
 };
 
 /** Builds the per-session stage factory; LLM clients and circuit breakers are shared by all sessions. */
@@ -126,7 +133,7 @@ function stageFactory(
   vad: SileroVad,
   log: Logger,
   metrics: ProviderMetrics,
-  llmFetch: FetchFunction,
+  llmFetch: ReadonlyMap<LlmProviderName, FetchFunction>,
 ): (sessionId: string) => Stages {
   const llm = (name: LlmProviderName): LlmStage => {
     const common = {
@@ -134,7 +141,7 @@ function stageFactory(
       baseUrl: ep.baseUrl(name),
       model: p.llm[name].model,
       interTokenTimeoutMs: p.llmInterTokenTimeoutMs,
-      fetch: llmFetch,
+      fetch: llmFetch.get(name),
     };
     if (name === 'groq') return new GroqLlm({ ...common, openAiCompatiblePath: p.groqOpenAiCompatible });
     if (name === 'cerebras') return new CerebrasLlm(common);
@@ -153,12 +160,14 @@ function stageFactory(
       defaultLanguage: p.cartesia.language,
       version: p.cartesia.version ?? undefined,
       emotion: p.cartesia.emotion ?? undefined,
+      onConnection: () => metrics.connectionOpened('cartesia'),
     });
     const stt = new DeepgramStt({
       apiKey: ep.key('deepgram'),
       baseUrl: ep.baseUrl('deepgram'),
       model: p.deepgram.model,
       language: p.deepgram.language,
+      onConnection: () => metrics.connectionOpened('deepgram'),
     });
     return {
       llm: new FallbackLlm({

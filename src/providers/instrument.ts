@@ -18,6 +18,8 @@ export interface ProviderMetrics {
   llmServed(provider: string): void;
   /** The Silero VAD answered a model run. */
   vadRun(run: VadRun): void;
+  /** A new connection to a provider was set up (a handshake paid; a kept one is not counted again). */
+  connectionOpened(provider: string): void;
 }
 
 /** Re-yields `source`; an error thrown while `signal` is not aborted is reported, then rethrown. */

@@ -66,6 +66,7 @@ export class GatewayMetrics implements ProviderMetrics {
   private readonly providerErrors: Counter<'stage' | 'provider'>;
   private readonly fallbacks: Counter<'provider' | 'reason'>;
   private readonly served: Counter<'provider'>;
+  private readonly connections: Counter<'provider'>;
   private readonly backpressure: Counter<'action'>;
   private readonly contextCuts: Counter;
   private readonly vadQueue: Histogram<'sample_rate_hz'>;
@@ -135,6 +136,12 @@ export class GatewayMetrics implements ProviderMetrics {
       name: `${PREFIX}llm_fallbacks_total`,
       help: 'LLM providers skipped for the next one in the chain, by provider and reason.',
       labelNames: ['provider', 'reason'],
+      registers,
+    });
+    this.connections = new Counter({
+      name: `${PREFIX}provider_connections_total`,
+      help: 'Connections set up to each provider (each a TCP and TLS handshake, and a WebSocket one for STT and TTS); kept connections serve many turns.',
+      labelNames: ['provider'],
       registers,
     });
     this.served = new Counter({
@@ -249,6 +256,10 @@ export class GatewayMetrics implements ProviderMetrics {
 
   llmServed(provider: string): void {
     this.served.inc({ provider });
+  }
+
+  connectionOpened(provider: string): void {
+    this.connections.inc({ provider });
   }
 
   vadRun(run: VadRun): void {

@@ -130,7 +130,7 @@ describe('metrics from real turns', () => {
   }, 20_000);
   afterAll(() => gw.close());
 
-  it('a voice turn lands in every stage histogram, and the LLM that served is counted', async () => {
+  it('a voice turn lands in every stage histogram, and the LLM that served and the connections are counted', async () => {
     const m = gw.gateway.metrics;
     const c = await TestClient.connect(gw.url);
     await c.next('session.created');
@@ -150,6 +150,14 @@ describe('metrics from real turns', () => {
     expect(await value(m, 'vad_queue_seconds', at16k, '_count')).toBeGreaterThan(0);
     expect(await value(m, 'llm_served_total', { provider: 'groq' })).toBe(1);
     expect(await value(m, 'responses_total', { status: 'completed' })).toBe(1);
+    // One connection to each provider the turn used, none to the fallbacks it did not need.
+    for (const [provider, n] of [
+      ['deepgram', 1],
+      ['groq', 1],
+      ['cartesia', 1],
+      ['cerebras', 0],
+    ] as const)
+      expect(await value(m, 'provider_connections_total', { provider }), provider).toBe(n);
     await c.close();
     await expect.poll(() => value(m, 'sessions_active', { transport: 'websocket' })).toBe(0);
     expect(await value(m, 'sessions_total', { transport: 'websocket' })).toBe(1);
