@@ -140,7 +140,7 @@ export class GatewayMetrics implements ProviderMetrics {
     });
     this.connections = new Counter({
       name: `${PREFIX}provider_connections_total`,
-      help: 'Connections set up to each provider (each a TCP and TLS handshake, and a WebSocket one for STT and TTS); kept connections serve many turns.',
+      help: 'Connections set up or attempted to each provider (TCP, TLS on https/wss links, and a WebSocket upgrade for STT and TTS); kept connections serve many turns.',
       labelNames: ['provider'],
       registers,
     });

@@ -15,7 +15,8 @@
  * more of a response on those paths fails them.
  *
  * Unlike `fetch`, it follows no redirects and asks for no compression (the LLM APIs answer
- * directly, and streamed tokens gain nothing from gzip).
+ * directly, and streamed tokens gain nothing from gzip), and it sends once more a request that a
+ * kept-alive socket lost before any answer (`STALE_SOCKET_CODES`).
  */
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
