@@ -40,9 +40,20 @@ export interface VadStage {
   readonly sampleRates: readonly number[];
   detect(
     frames: AsyncIterable<Int16Array>,
-    opts: { sampleRate: number },
+    opts: VadDetectOptions,
     signal: AbortSignal,
   ): AsyncIterable<VadFrame>;
+}
+
+/** How one VAD stream runs. */
+export interface VadDetectOptions {
+  sampleRate: number;
+  /**
+   * Asked as each window goes to the model, with where that window ends on the stream's timeline:
+   * false when nothing waits on its verdict (no turn can start or end on it), so a batching VAD
+   * may hold it longer to share a model run. Without it every window is urgent.
+   */
+  urgent?: (windowEndMs: number) => boolean;
 }
 
 /** Options of one transcription stream. */

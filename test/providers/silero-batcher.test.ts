@@ -29,7 +29,7 @@ function slowModel() {
   return { model, runs };
 }
 
-const LIMITS = { maxBatch: 8, maxSteps: 4, maxWaitMs: 0, maxStreams: 4 };
+const LIMITS = { maxBatch: 8, maxSteps: 4, maxWaitMs: 0, relaxedWaitMs: 0, maxStreams: 4 };
 const windowOf = (v: number) => new Int16Array(W).fill(Math.round(v * 1000));
 /** Two check phases: a run the batcher schedules with setImmediate has started after it. */
 const tick = async () => {
@@ -117,7 +117,7 @@ describe('Silero batcher', () => {
       const { model, runs } = slowModel();
       const reported: VadRun[] = [];
       // A long batching wait: the run starts when b's window completes the batch.
-      const limits = { maxBatch: 8, maxSteps: 4, maxWaitMs: 1_000, maxStreams: 4 };
+      const limits = { maxBatch: 8, maxSteps: 4, maxWaitMs: 1_000, relaxedWaitMs: 1_000, maxStreams: 4 };
       const batcher = new RateBatcher(model, RATE, limits, (run) => reported.push(run));
       const a = batcher.open();
       const b = batcher.open();
@@ -149,5 +149,43 @@ describe('Silero batcher', () => {
     runs[0]!.release();
     expect(await answer).toBeCloseTo(0.4);
     a.close();
+  });
+
+  it('holds a relaxed window up to its longer wait, and runs it with the next urgent one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { model, runs } = slowModel();
+      const limits = { maxBatch: 8, maxSteps: 4, maxWaitMs: 2, relaxedWaitMs: 40, maxStreams: 4 };
+      const batcher = new RateBatcher(model, RATE, limits);
+      // Three streams, so two queued windows never make a batch that holds every stream.
+      const [a, b, c] = [batcher.open(), batcher.open(), batcher.open()];
+      const answers = [a.infer(windowOf(0.1), false)];
+      vi.advanceTimersByTime(30);
+      await tick();
+      expect(runs).toHaveLength(0);
+      // An urgent window is due 2 ms after it came: the relaxed one goes with it.
+      answers.push(b.infer(windowOf(0.2), true));
+      vi.advanceTimersByTime(1);
+      await tick();
+      expect(runs).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      await tick();
+      expect(runs.map((r) => r.counts)).toEqual([[1, 1]]);
+      runs[0]!.release();
+      // Alone, a relaxed window runs once its own wait is over.
+      answers.push(c.infer(windowOf(0.3), false));
+      await tick();
+      vi.advanceTimersByTime(39);
+      await tick();
+      expect(runs).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      await tick();
+      expect(runs.map((r) => r.counts)).toEqual([[1, 1], [1]]);
+      runs[1]!.release();
+      expect((await Promise.all(answers)).map((p) => Math.round(p! * 10) / 10)).toEqual([0.1, 0.2, 0.3]);
+      for (const s of [a, b, c]) s.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

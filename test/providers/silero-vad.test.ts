@@ -148,6 +148,39 @@ describe('SileroVad streams', () => {
     }
   });
 
+  it('asks whether each window is urgent as it goes to the model, and lets a relaxed one wait for others', async () => {
+    // A second open stream that sends nothing, so a lone window never makes a batch of every stream.
+    const stop = new AbortController();
+    const silent = collect(
+      vad,
+      (async function* () {
+        await new Promise((r) => stop.signal.addEventListener('abort', r));
+        yield* [];
+      })(),
+      8000,
+      stop.signal,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    const pcm = loadSpeech('en-hello', 8000).subarray(0, 3 * 256);
+    const timed = async (urgent: boolean) => {
+      const asked: number[] = [];
+      const t0 = performance.now();
+      const opts = { sampleRate: 8000, urgent: (endMs: number) => (asked.push(endMs), urgent) };
+      const frames: VadFrame[] = [];
+      for await (const f of vad.detect(chunked(pcm, pcm.length), opts, new AbortController().signal))
+        frames.push(f);
+      return { asked, frames: frames.length, ms: performance.now() - t0 };
+    };
+    const relaxed = await timed(false);
+    const urgent = await timed(true);
+    expect(relaxed.asked).toEqual([32, 64, 96]);
+    expect([relaxed.frames, urgent.frames]).toEqual([3, 3]);
+    // DEFAULT_RELAXED_BATCH_WAIT_MS is 24: the relaxed windows waited for the idle stream's.
+    expect(relaxed.ms).toBeGreaterThanOrEqual(20);
+    stop.abort();
+    await silent;
+  });
+
   it('runs 8 kHz and 16 kHz streams side by side in separate batches', async () => {
     const [a, b] = await Promise.all([
       collect(vad, chunked(loadSpeech('en-hello', 8000), 160), 8000),

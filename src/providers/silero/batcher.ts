@@ -12,8 +12,12 @@
  * per call, which would leave it behind for good once calls take longer than a window's 32 ms.
  *
  * When to run: at once (in the same tick) when every open stream has a window queued or the
- * batch is full; otherwise after at most `maxWaitMs`, so streams whose audio arrives a moment
- * later can join. Open streams are capped, and the caller bounds each stream's queued windows.
+ * batch is full; otherwise when the queued window due first is due, so streams whose audio
+ * arrives a moment later can join. A window is due `maxWaitMs` after it was queued, or
+ * `relaxedWaitMs` after when its caller said nothing waits on its answer (no turn can start or end
+ * on it): most windows are, so most runs gather many more streams, and each run costs a fixed
+ * part (two process wake-ups, onnxruntime's own overhead per call) that a larger batch shares.
+ * Open streams are capped, and the caller bounds each stream's queued windows.
  */
 import type { SileroModel } from './model.js';
 import type { VadRun } from '../types.js';
@@ -38,6 +42,8 @@ export interface BatcherLimits {
   maxSteps: number;
   /** Longest a queued window waits for others. */
   maxWaitMs: number;
+  /** Longest a window queued as relaxed (nothing waits on its answer) waits; at least `maxWaitMs`. */
+  relaxedWaitMs: number;
   /** Open streams at this rate. */
   maxStreams: number;
 }
@@ -47,9 +53,10 @@ export interface BatchStream {
   /**
    * Queues `window` (exactly the rate's window size of 16-bit samples; the batcher keeps it until
    * the window is answered, so it must not be written to afterwards). Windows are answered in
-   * order. Resolves with the speech probability, or null when the stream was closed.
+   * order. Resolves with the speech probability, or null when the stream was closed. A window
+   * that is not `urgent` may wait up to `relaxedWaitMs` for other streams' windows.
    */
-  infer(window: Int16Array): Promise<number | null>;
+  infer(window: Int16Array, urgent?: boolean): Promise<number | null>;
   /** Leaves the batcher; queued windows are dropped and their promises resolve null. */
   close(): void;
 }
@@ -58,6 +65,8 @@ interface Pending {
   window: Int16Array;
   /** When it was queued (performance.now()). */
   at: number;
+  /** When its run should start at the latest (performance.now()). */
+  due: number;
   resolve: (p: number | null) => void;
   reject: (e: unknown) => void;
 }
@@ -76,10 +85,11 @@ class StreamSlot implements BatchStream {
 
   constructor(private readonly batcher: RateBatcher) {}
 
-  infer(window: Int16Array): Promise<number | null> {
+  infer(window: Int16Array, urgent = true): Promise<number | null> {
     if (this.closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      this.pending.push({ window, at: performance.now(), resolve, reject });
+      const at = performance.now();
+      this.pending.push({ window, at, due: at + this.batcher.waitMs(urgent), resolve, reject });
       this.batcher.enqueue(this);
     });
   }
@@ -103,6 +113,8 @@ export class RateBatcher {
   /** A flush is queued as a microtask (a ready batch). */
   private flushQueued = false;
   private timer: NodeJS.Timeout | null = null;
+  /** When the timer fires (performance.now()). */
+  private timerDue = Infinity;
   /** Reused across runs: sized for a full batch of one step each, handed to the model as a view. */
   private readonly audioBuf: Int16Array;
   /** Streams closed since the last run: the model forgets them with the next one. */
@@ -123,6 +135,11 @@ export class RateBatcher {
     this.audioBuf = new Int16Array(limits.maxBatch * w);
   }
 
+  /** @internal How long a window may wait for others. */
+  waitMs(urgent: boolean): number {
+    return urgent ? this.limits.maxWaitMs : Math.max(this.limits.maxWaitMs, this.limits.relaxedWaitMs);
+  }
+
   /** Opens a stream with fresh state; throws VadCapacityError past `maxStreams`. */
   open(): BatchStream {
     if (this.shutDown) throw new Error('Silero VAD: closed');
@@ -139,9 +156,8 @@ export class RateBatcher {
   /** Ends every stream: queued windows resolve null and no run starts after this. */
   shutdown(): void {
     this.shutDown = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.clearTimer();
     if (this.immediate) clearImmediate(this.immediate);
-    this.timer = null;
     this.immediate = null;
     for (const slot of this.queue.splice(0)) {
       slot.queued = false;
@@ -167,7 +183,7 @@ export class RateBatcher {
       slot.queued = true;
       this.queue.push(slot);
     }
-    this.schedule();
+    if (slot.queued) this.schedule(last?.due ?? 0);
   }
 
   /** @internal */
@@ -180,33 +196,57 @@ export class RateBatcher {
       this.queue.splice(this.queue.indexOf(slot), 1);
     }
     // One fewer stream to wait for: the rest may now be complete.
-    if (this.queue.length > 0) this.schedule();
+    if (this.queue.length > 0) this.schedule(this.firstDue());
   }
 
-  private schedule(): void {
+  /** When the queued window due first is due. */
+  private firstDue(): number {
+    let due = Infinity;
+    for (const slot of this.queue) for (const p of slot.pending) due = Math.min(due, p.due);
+    return due;
+  }
+
+  /** Starts a run at once when nothing more can join it, else by `due` (performance.now()). */
+  private schedule(due: number): void {
     if (this.running || this.immediate || this.flushQueued || this.shutDown) return;
     const ready = this.queue.length >= this.openStreams || this.queue.length >= this.limits.maxBatch;
     if (ready) {
       // Nothing can join a batch that holds every open stream or is full, so it starts in this
       // tick: a check-phase hop costs a whole event-loop iteration per batch.
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
+      this.clearTimer();
       this.flushQueued = true;
       queueMicrotask(() => {
         this.flushQueued = false;
         void this.flush();
       });
-    } else if (this.limits.maxWaitMs <= 0) {
+      return;
+    }
+    // A timer already set for this or an earlier time serves.
+    if (due >= this.timerDue) return;
+    this.clearTimer();
+    const wait = due - performance.now();
+    if (wait <= 0 && this.limits.maxWaitMs <= 0) {
       this.immediate = setImmediate(() => {
         this.immediate = null;
         void this.flush();
       });
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        if (!this.immediate && !this.flushQueued) void this.flush();
-      }, this.limits.maxWaitMs);
+      return;
     }
+    this.timerDue = due;
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timerDue = Infinity;
+        if (!this.immediate && !this.flushQueued) void this.flush();
+      },
+      Math.max(1, wait),
+    );
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerDue = Infinity;
   }
 
   /** Tells `onRun` of an answered run; a failing listener never fails the run's windows. */
@@ -273,7 +313,7 @@ export class RateBatcher {
           this.queue.push(s);
         }
       });
-      if (this.queue.length > 0) this.schedule();
+      if (this.queue.length > 0) this.schedule(this.firstDue());
     }
   }
 }
