@@ -10,7 +10,7 @@ import { DEFAULT_CALL_AGENT, agentLanguages, parseCallAgent, phoneSession } from
 import { applySessionUpdate, defaultRealtimeSession } from './session/session-config.js';
 import type { CallAgent } from './telephony/call-agent.js';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_MAX_BATCH_WAIT_MS } from './providers/silero/silero-vad.js';
+import { DEFAULT_MAX_BATCH_WAIT_MS, DEFAULT_RELAXED_BATCH_WAIT_MS } from './providers/silero/silero-vad.js';
 
 /** The gateway's settings. */
 export interface GatewayConfig {
@@ -91,6 +91,8 @@ export interface ProvidersConfig {
   vadHost: 'process' | 'caller';
   /** Longest a Silero window waits for other sessions' windows before a batch runs. */
   vadBatchWaitMs: number;
+  /** Longest a window no turn can start or end on waits (at least `vadBatchWaitMs`). */
+  vadRelaxedWaitMs: number;
   deepgram: ProviderSettings & { language: string };
   llm: Record<LlmProviderName, ProviderSettings>;
   /** The fallback chain, in order; in cloud mode only providers with a key. */
@@ -173,6 +175,7 @@ const EnvSchema = z.object({
   VAD_HOST: z.enum(['process', 'caller']).default('process'),
   // A window is 32 ms: waiting longer than a few windows only delays every turn's end.
   VAD_BATCH_WAIT_MS: int(0).max(100).default(DEFAULT_MAX_BATCH_WAIT_MS),
+  VAD_RELAXED_WAIT_MS: int(0).max(100).default(DEFAULT_RELAXED_BATCH_WAIT_MS),
   DEFAULT_VOICE: z.string().min(1).default('alloy'),
   DEFAULT_INSTRUCTIONS: z.string().default(DEFAULT_INSTRUCTIONS),
   MAX_MESSAGE_BYTES: int(1024).default(DEFAULT_SESSION_LIMITS.maxMessageBytes),
@@ -342,6 +345,7 @@ function resolveProviders(e: Env): ProvidersConfig {
     requested: e.GATEWAY_PROVIDERS,
     vadHost: e.VAD_HOST,
     vadBatchWaitMs: e.VAD_BATCH_WAIT_MS,
+    vadRelaxedWaitMs: e.VAD_RELAXED_WAIT_MS,
     deepgram: {
       apiKey: key(e.DEEPGRAM_API_KEY),
       baseUrl: url(e.DEEPGRAM_BASE_URL),

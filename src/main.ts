@@ -66,6 +66,7 @@ export async function assembleProviders(
   const vad = await SileroVad.load({
     host: p.vadHost,
     maxBatchWaitMs: p.vadBatchWaitMs,
+    relaxedBatchWaitMs: p.vadRelaxedWaitMs,
     onRun: (run) => counted.vadRun(run),
   });
   // One connection pool per LLM provider, shared by every session.

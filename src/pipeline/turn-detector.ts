@@ -206,6 +206,30 @@ export class TurnDetector {
   }
 
   /**
+   * The earliest window end at which a turn could start or end (or the idle timeout fire), if the
+   * windows from `fromMs` on, whose verdicts are not in yet, were the worst case: a window ending
+   * earlier decides neither, so its verdict may come late. Only `silence_started` and
+   * `speech_resumed`, which nothing must wait on, can come from such a window.
+   */
+  earliestDecisionMs(fromMs: number): number {
+    const c = this.config;
+    const idle =
+      this.idleFromMs === null || c.idleTimeoutMs === null ? Infinity : this.idleFromMs + c.idleTimeoutMs;
+    const phase = this.phase;
+    switch (phase.kind) {
+      case 'idle':
+        return Math.min(fromMs + c.minSpeechMs, idle);
+      case 'pending':
+        return Math.min(phase.speechStartMs + c.minSpeechMs, idle);
+      // The shorter silence applies once the STT hears the utterance end, which can be any time.
+      case 'speaking':
+        return fromMs + c.silenceDurationMs;
+      case 'trailing':
+        return phase.silenceStartMs + c.silenceDurationMs;
+    }
+  }
+
+  /**
    * The STT says the utterance is complete (semantic_vad): the shorter silence window applies
    * until speech comes back. Call it on an `utterance_end`, or a final ending a sentence.
    */

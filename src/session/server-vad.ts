@@ -53,6 +53,8 @@ export class ServerVad {
   private readonly resampler: StreamingResampler | null;
   private readonly controller = new AbortController();
   private readonly detector: TurnDetector;
+  /** Where the last window the detector has heard ends (the VAD's timeline). */
+  private decidedToMs = 0;
   private readonly vadRate: number;
   /** Decoded audio in VAD_CHUNK_MS chunks. */
   private readonly framer: Pcm16Framer;
@@ -99,6 +101,10 @@ export class ServerVad {
     }
   };
 
+  /** Whether a window ending at `endMs` (the VAD's timeline) could start or end a turn. */
+  private readonly urgent = (endMs: number): boolean =>
+    endMs >= this.detector.earliestDecisionMs(this.decidedToMs);
+
   /** Starts the idle clock at a point of the session's timeline (`idle_timeout_ms`). */
   armIdle(fromMs: number): void {
     this.detector.armIdleTimeout(Math.max(0, fromMs - this.offsetMs));
@@ -118,8 +124,10 @@ export class ServerVad {
   private async run(vad: VadStage): Promise<void> {
     const signal = this.controller.signal;
     try {
-      for await (const frame of vad.detect(this.input, { sampleRate: this.vadRate }, signal)) {
+      const opts = { sampleRate: this.vadRate, urgent: this.urgent };
+      for await (const frame of vad.detect(this.input, opts, signal)) {
         if (signal.aborted) return;
+        this.decidedToMs = frame.endMs;
         for (const ev of this.detector.push(frame)) {
           if (signal.aborted) return;
           switch (ev.type) {

@@ -215,3 +215,55 @@ describe('TurnDetector', () => {
     expect(frames('.'.repeat(30), 7 * W).flatMap((f) => d.push(f))).toEqual([]);
   });
 });
+
+describe('TurnDetector.earliestDecisionMs', () => {
+  const decisive = (e: TurnEvent) => e.type !== 'silence_started' && e.type !== 'speech_resumed';
+
+  it('names the window a turn can first start or end on, from each state', () => {
+    const d = new TurnDetector(serverVad(500));
+    expect(d.earliestDecisionMs(0)).toBe(MIN_SPEECH_MS);
+    frames('.#').forEach((f) => d.push(f));
+    // Pending since the second window: confirmed at the earliest MIN_SPEECH_MS after it began.
+    expect(d.earliestDecisionMs(2 * W)).toBe(W + MIN_SPEECH_MS);
+    frames('##', 2 * W).forEach((f) => d.push(f));
+    expect(d.inSpeech).toBe(true);
+    expect(d.earliestDecisionMs(4 * W)).toBe(4 * W + 500);
+    frames('..', 4 * W).forEach((f) => d.push(f));
+    // Trailing since the fifth window: the turn ends no sooner than 500 ms after it began.
+    expect(d.earliestDecisionMs(6 * W)).toBe(4 * W + 500);
+    // An idle timeout due sooner than any speech could be confirmed.
+    const idle = new TurnDetector(serverVad(500, { idle_timeout_ms: 1_000 }));
+    idle.armIdleTimeout(0);
+    frames('.'.repeat(30)).forEach((f) => idle.push(f));
+    expect(idle.earliestDecisionMs(30 * W)).toBe(1_000);
+  });
+
+  it('is never later than a decision any continuation brings (random patterns, idle timeout, semantic ends)', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const configs = [serverVad(200), serverVad(500, { idle_timeout_ms: 1_000 })];
+    configs.push(turnDetectorConfigFor({ type: 'semantic_vad', eagerness: 'high' }));
+    let decisions = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const config = configs[trial % configs.length]!;
+      const pattern = Array.from({ length: 80 }, () => '#+.'[Math.floor(rand() * 3)]!).join('');
+      // Runs of speech and silence, as voices have, rather than noise alone.
+      const runs = pattern.replace(/(.)/g, (c) => c.repeat(1 + Math.floor(rand() * 8)));
+      const all = frames(runs);
+      const k = Math.floor(rand() * all.length);
+      const d = new TurnDetector(config);
+      if (rand() < 0.5) d.armIdleTimeout(Math.floor(rand() * 2_000));
+      all.slice(0, k).forEach((f) => d.push(f));
+      const from = k * W;
+      const earliest = d.earliestDecisionMs(from);
+      for (const f of all.slice(k)) {
+        if (rand() < 0.05) d.noteEndOfUtterance();
+        for (const e of d.push(f).filter(decisive)) {
+          decisions++;
+          expect(e.decidedAtMs).toBeGreaterThanOrEqual(earliest);
+        }
+      }
+    }
+    expect(decisions).toBeGreaterThan(100);
+  });
+});

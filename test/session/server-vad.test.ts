@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EnergyVad } from '../../src/providers/fake/energy-vad.js';
+import { MIN_SPEECH_MS } from '../../src/pipeline/turn-detector.js';
+import type { VadStage } from '../../src/providers/types.js';
 import type { TurnLatency } from '../../src/session/realtime-session.js';
 import { Harness } from '../helpers/session-harness.js';
 
@@ -327,5 +329,38 @@ describe('speculative turn start', () => {
     // Two generations ran: the one dropped at the resumption, and the confirmed one.
     expect(h.llm.requests.length).toBe(2);
     expect(h.invalidEvents()).toEqual([]);
+  });
+
+  it('tells the VAD which windows a turn can start or end on: the one confirming speech and the one ending it', async () => {
+    const asked: { endMs: number; urgent: boolean }[] = [];
+    const energy = new EnergyVad();
+    // Asks about each window just before its verdict is read, as a batching VAD asks when it sends.
+    const vad: VadStage = {
+      label: 'asking',
+      sampleRates: energy.sampleRates,
+      async *detect(frames, opts, signal) {
+        for await (const f of energy.detect(frames, opts, signal)) {
+          asked.push({ endMs: f.endMs, urgent: opts.urgent?.(f.endMs) ?? true });
+          yield f;
+        }
+      },
+    };
+    const h = new Harness({ vad, stt: ['hello there'] });
+    useServerVad(h);
+    const mark = h.events.length;
+    append(h, [...audio(500, false), ...audio(800, true), ...audio(600, false)]);
+    await h.waitFor('response.done', mark);
+    const started = h.events.find((e) => e.type === 'input_audio_buffer.speech_started') as {
+      audio_start_ms: number;
+    };
+    const stopped = h.events.find((e) => e.type === 'input_audio_buffer.speech_stopped') as {
+      audio_end_ms: number;
+    };
+    const urgent = asked.filter((a) => a.urgent).map((a) => a.endMs);
+    // Speech (100 ms of prefix padding after audio_start_ms) is confirmed on the window that makes MIN_SPEECH_MS.
+    expect(urgent).toHaveLength(2);
+    expect(urgent[0]).toBe(started.audio_start_ms + 100 + Math.ceil(MIN_SPEECH_MS / 32) * 32);
+    expect(urgent[1]).toBe(stopped.audio_end_ms);
+    expect(asked.length).toBeGreaterThan(50);
   });
 });
