@@ -152,6 +152,41 @@ describe('server VAD turns', () => {
     ]);
   });
 
+  it('barge-in: no transcript delta after speech_started, and the deltas add up to the transcript kept', async () => {
+    const h = new Harness({
+      vad: new EnergyVad(),
+      llm: () => [
+        { type: 'text', delta: 'A long answer. ' },
+        { type: 'wait', ms: 20 },
+        // No sentence end: these words have no audio yet when the user speaks over the answer.
+        { type: 'text', delta: 'and then' },
+        { type: 'wait', ms: 10_000 },
+      ],
+    });
+    useServerVad(h, SERVER_VAD, { audioOut: true });
+    h.send({ type: 'response.create' });
+    await h.waitFor('response.output_audio.delta');
+    await new Promise((r) => setTimeout(r, 40));
+    const mark = h.events.length;
+    append(h, audio(300, true));
+    const done = await h.waitFor('response.done', mark);
+    expect(done).toMatchObject({ response: { status: 'cancelled' } });
+    const started = h.events.findIndex((e) => e.type === 'input_audio_buffer.speech_started');
+    const deltas = h.events.filter((e) => e.type === 'response.output_audio_transcript.delta');
+    expect(
+      h.events.slice(started).filter((e) => e.type === 'response.output_audio_transcript.delta'),
+    ).toEqual([]);
+    const sent = deltas.map((e) => (e as { delta: string }).delta).join('');
+    const transcriptDone = h.events.find((e) => e.type === 'response.output_audio_transcript.done') as {
+      transcript: string;
+    };
+    expect(transcriptDone.transcript).toBe(sent);
+    expect(sent.startsWith('A long answer.')).toBe(true);
+    const item = (done as { response: { output: { content: { transcript: string }[] }[] } }).response
+      .output[0]!;
+    expect(item.content[0]!.transcript).toBe(sent);
+  });
+
   it('interrupt_response false: speech does not cancel the response', async () => {
     const h = new Harness({
       vad: new EnergyVad(),
