@@ -44,6 +44,14 @@ interface PolyphaseFilter {
   readonly halfTaps: number;
   readonly tapsPerPhase: number;
   readonly coefficients: Float64Array;
+  /** Per phase, the first tap that is not one of the upsampled signal's zeros, and how many follow. */
+  readonly firstTap: Int32Array;
+  readonly liveTaps: Int32Array;
+  /**
+   * Every phase's live taps read the same backwards (the prototype is symmetric), so each output
+   * can add the two samples a coefficient weighs before multiplying: half the multiplications.
+   */
+  readonly symmetric: boolean;
 }
 
 function designFilter(fromRate: number, toRate: number, quality: ResamplerQuality): PolyphaseFilter {
@@ -85,7 +93,20 @@ function designFilter(fromRate: number, toRate: number, quality: ResamplerQualit
     }
     taps.forEach((c, j) => (taps[j] = c / sum));
   }
-  return { up, down, halfTaps, tapsPerPhase, coefficients };
+  const firstTap = new Int32Array(up);
+  const liveTaps = new Int32Array(up);
+  let symmetric = true;
+  for (let phase = 0; phase < up; phase++) {
+    const taps = coefficients.subarray(phase * tapsPerPhase, (phase + 1) * tapsPerPhase);
+    let a = 0;
+    let b = tapsPerPhase;
+    while (a < b && taps[a] === 0) a++;
+    while (b > a && taps[b - 1] === 0) b--;
+    firstTap[phase] = a;
+    liveTaps[phase] = b - a;
+    for (let j = a, k = b - 1; j < k; j++, k--) if (taps[j] !== taps[k]) symmetric = false;
+  }
+  return { up, down, halfTaps, tapsPerPhase, coefficients, firstTap, liveTaps, symmetric };
 }
 
 const FILTER_CACHE = new Map<string, PolyphaseFilter>();
@@ -192,7 +213,7 @@ export class StreamingResampler {
   // Computes outputs whose whole filter window lies before `availableEnd` (absolute input index, exclusive),
   // never exceeding floor(inputCount·L/M) in total, then trims history to what the next output needs.
   private produce(filter: PolyphaseFilter, availableEnd: number): Int16Array {
-    const { up, down, halfTaps, tapsPerPhase, coefficients } = filter;
+    const { up, down, halfTaps, tapsPerPhase, coefficients, firstTap, liveTaps, symmetric } = filter;
     const lastCenter = availableEnd - 1 - halfTaps;
     const reachable = lastCenter >= 0 ? Math.ceil(((lastCenter + 1) * up) / down) : 0;
     const total = Math.min(reachable, Math.floor((this.inputCount * up) / down));
@@ -202,11 +223,20 @@ export class StreamingResampler {
     let center = this.center;
     let phase = this.phase;
     for (let i = 0; i < count; i++) {
-      const base = center - halfTaps - this.historyStart;
-      const offset = phase * tapsPerPhase;
+      const skip = firstTap[phase] as number;
+      const n = liveTaps[phase] as number;
+      const base = center - halfTaps - this.historyStart + skip;
+      const offset = phase * tapsPerPhase + skip;
       let acc = 0;
-      for (let j = 0; j < tapsPerPhase; j++) {
-        acc += (coefficients[offset + j] as number) * (history[base + j] as number);
+      if (symmetric) {
+        const half = n >> 1;
+        for (let j = 0, k = base + n - 1; j < half; j++, k--)
+          acc +=
+            (coefficients[offset + j] as number) * ((history[base + j] as number) + (history[k] as number));
+        if (n & 1) acc += (coefficients[offset + half] as number) * (history[base + half] as number);
+      } else {
+        for (let j = 0; j < n; j++)
+          acc += (coefficients[offset + j] as number) * (history[base + j] as number);
       }
       const rounded = Math.round(acc);
       out[i] = rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
