@@ -209,7 +209,10 @@ export class TurnDetector {
    * The earliest window end at which a turn could start or end (or the idle timeout fire), if the
    * windows from `fromMs` on, whose verdicts are not in yet, were the worst case: a window ending
    * earlier decides neither, so its verdict may come late. Only `silence_started` and
-   * `speech_resumed`, which nothing must wait on, can come from such a window.
+   * `speech_resumed` can come from such a window. `silence_started` starts a speculative
+   * response and asks the STT for a final, a head start that server_vad's fixed silence hides
+   * (measured: README, Capacity); semantic_vad's shorter silence applies only once that final is
+   * in, so while speech goes on every window counts for it.
    */
   earliestDecisionMs(fromMs: number): number {
     const c = this.config;
@@ -223,7 +226,7 @@ export class TurnDetector {
         return Math.min(phase.speechStartMs + c.minSpeechMs, idle);
       // The shorter silence applies once the STT hears the utterance end, which can be any time.
       case 'speaking':
-        return fromMs + c.silenceDurationMs;
+        return c.silenceDurationMs < c.maxSilenceMs ? fromMs : fromMs + c.silenceDurationMs;
       case 'trailing':
         return phase.silenceStartMs + c.silenceDurationMs;
     }

@@ -231,6 +231,11 @@ describe('TurnDetector.earliestDecisionMs', () => {
     frames('..', 4 * W).forEach((f) => d.push(f));
     // Trailing since the fifth window: the turn ends no sooner than 500 ms after it began.
     expect(d.earliestDecisionMs(6 * W)).toBe(4 * W + 500);
+    // semantic_vad: silence starting asks the STT for the final that shortens the wait, so no
+    // window during speech is relaxed.
+    const semantic = new TurnDetector(turnDetectorConfigFor({ type: 'semantic_vad', eagerness: 'high' }));
+    frames('####').forEach((f) => semantic.push(f));
+    expect(semantic.earliestDecisionMs(4 * W)).toBe(4 * W);
     // An idle timeout due sooner than any speech could be confirmed.
     const idle = new TurnDetector(serverVad(500, { idle_timeout_ms: 1_000 }));
     idle.armIdleTimeout(0);

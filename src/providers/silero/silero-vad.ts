@@ -53,7 +53,7 @@ export const DEFAULT_MAX_STREAMS = 1024;
 export interface SileroVadOptions extends SileroModelOptions {
   /** Default DEFAULT_MAX_BATCH. */
   maxBatch?: number;
-  /** Default DEFAULT_MAX_BATCH_WAIT_MS; 0 runs each window in the next check phase. */
+  /** Default DEFAULT_MAX_BATCH_WAIT_MS; 0 runs each urgent window in the next check phase. */
   maxBatchWaitMs?: number;
   /** Default DEFAULT_RELAXED_BATCH_WAIT_MS; below `maxBatchWaitMs` it is `maxBatchWaitMs`. */
   relaxedBatchWaitMs?: number;
