@@ -50,8 +50,8 @@ export interface VadDetectOptions {
   sampleRate: number;
   /**
    * Asked as each window goes to the model, with where that window ends on the stream's timeline:
-   * false when nothing waits on its verdict (no turn can start or end on it), so a batching VAD
-   * may hold it longer to share a model run. Without it every window is urgent.
+   * false when its verdict cannot start or end a turn, so a batching VAD may hold it longer to
+   * share a model run. Without it every window is urgent.
    */
   urgent?: (windowEndMs: number) => boolean;
 }

@@ -27,7 +27,7 @@ export const DEFAULT_MAX_BATCH_WAIT_MS = 2;
  * Longest a window waits when the caller says no turn can start or end on it (most windows: see
  * VadStage.detect's `urgent`). At 100 sessions, letting every window wait 24 ms instead of 2 cut
  * the gateway's CPU by about a fifth and added about 20 ms to every turn (README, Capacity); a
- * turn's deciding windows keep the short wait, so only the events nothing waits on come later.
+ * turn's deciding windows keep the short wait (server VAD's `urgent`).
  */
 export const DEFAULT_RELAXED_BATCH_WAIT_MS = 24;
 /**
