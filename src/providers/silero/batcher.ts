@@ -115,6 +115,8 @@ export class RateBatcher {
   private timer: NodeJS.Timeout | null = null;
   /** When the timer fires (performance.now()). */
   private timerDue = Infinity;
+  /** `relaxedWaitMs`, never shorter than `maxWaitMs`. */
+  private readonly relaxedWaitMs: number;
   /** Reused across runs: sized for a full batch of one step each, handed to the model as a view. */
   private readonly audioBuf: Int16Array;
   /** Streams closed since the last run: the model forgets them with the next one. */
@@ -133,11 +135,12 @@ export class RateBatcher {
     if (!w) throw new RangeError(`Silero VAD: unsupported sample rate ${sampleRate}`);
     this.windowSamples = w;
     this.audioBuf = new Int16Array(limits.maxBatch * w);
+    this.relaxedWaitMs = Math.max(limits.maxWaitMs, limits.relaxedWaitMs);
   }
 
   /** @internal How long a window may wait for others. */
   waitMs(urgent: boolean): number {
-    return urgent ? this.limits.maxWaitMs : Math.max(this.limits.maxWaitMs, this.limits.relaxedWaitMs);
+    return urgent ? this.limits.maxWaitMs : this.relaxedWaitMs;
   }
 
   /** Opens a stream with fresh state; throws VadCapacityError past `maxStreams`. */
