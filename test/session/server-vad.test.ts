@@ -9,6 +9,7 @@ import { MIN_SPEECH_MS } from '../../src/pipeline/turn-detector.js';
 import type { VadStage } from '../../src/providers/types.js';
 import type { TurnLatency } from '../../src/session/realtime-session.js';
 import { Harness } from '../helpers/session-harness.js';
+import type { HarnessOptions } from '../helpers/session-harness.js';
 
 /** 24 kHz PCM16: `ms` of a loud tone (speech to the energy VAD) or silence, base64, as 20 ms appends. */
 function audio(ms: number, loud: boolean): string[] {
@@ -44,6 +45,18 @@ function useServerVad(
       },
     },
   });
+}
+
+/** An audio response under way (its first audio delta sent) in a session with server VAD on. */
+async function answering(
+  llm: NonNullable<HarnessOptions['llm']>,
+  turnDetection: Record<string, unknown> = SERVER_VAD,
+): Promise<Harness> {
+  const h = new Harness({ vad: new EnergyVad(), llm });
+  useServerVad(h, turnDetection, { audioOut: true });
+  h.send({ type: 'response.create' });
+  await h.waitFor('response.output_audio.delta');
+  return h;
 }
 
 describe('server VAD turns', () => {
@@ -124,16 +137,10 @@ describe('server VAD turns', () => {
   });
 
   it('barge-in: speech during a response cancels it with turn_detected, parts closed first', async () => {
-    const h = new Harness({
-      vad: new EnergyVad(),
-      llm: () => [
-        { type: 'text', delta: 'A long answer. ' },
-        { type: 'wait', ms: 10_000 },
-      ],
-    });
-    useServerVad(h, SERVER_VAD, { audioOut: true });
-    h.send({ type: 'response.create' });
-    await h.waitFor('response.output_audio.delta');
+    const h = await answering(() => [
+      { type: 'text', delta: 'A long answer. ' },
+      { type: 'wait', ms: 10_000 },
+    ]);
     const mark = h.events.length;
     append(h, audio(300, true));
     const done = await h.waitFor('response.done', mark);
@@ -153,19 +160,13 @@ describe('server VAD turns', () => {
   });
 
   it('barge-in: no transcript delta after speech_started, and the deltas add up to the transcript kept', async () => {
-    const h = new Harness({
-      vad: new EnergyVad(),
-      llm: () => [
-        { type: 'text', delta: 'A long answer. ' },
-        { type: 'wait', ms: 20 },
-        // No sentence end: these words have no audio yet when the user speaks over the answer.
-        { type: 'text', delta: 'and then' },
-        { type: 'wait', ms: 10_000 },
-      ],
-    });
-    useServerVad(h, SERVER_VAD, { audioOut: true });
-    h.send({ type: 'response.create' });
-    await h.waitFor('response.output_audio.delta');
+    const h = await answering(() => [
+      { type: 'text', delta: 'A long answer. ' },
+      { type: 'wait', ms: 20 },
+      // No sentence end: these words have no audio yet when the user speaks over the answer.
+      { type: 'text', delta: 'and then' },
+      { type: 'wait', ms: 10_000 },
+    ]);
     await new Promise((r) => setTimeout(r, 40));
     const mark = h.events.length;
     append(h, audio(300, true));
@@ -188,17 +189,14 @@ describe('server VAD turns', () => {
   });
 
   it('interrupt_response false: speech does not cancel the response', async () => {
-    const h = new Harness({
-      vad: new EnergyVad(),
-      llm: () => [
+    const h = await answering(
+      () => [
         { type: 'text', delta: 'Answer. ' },
         { type: 'wait', ms: 300 },
         { type: 'text', delta: 'More.' },
       ],
-    });
-    useServerVad(h, { ...SERVER_VAD, interrupt_response: false, create_response: false }, { audioOut: true });
-    h.send({ type: 'response.create' });
-    await h.waitFor('response.output_audio.delta');
+      { ...SERVER_VAD, interrupt_response: false, create_response: false },
+    );
     append(h, audio(300, true));
     const done = await h.waitFor('response.done');
     expect(done).toMatchObject({ response: { status: 'completed' } });
