@@ -56,15 +56,22 @@ export function ownsBuffer(chunk: Uint8Array): boolean {
   return chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.byteLength;
 }
 
-/** The chunks joined into one new array that shares memory with nothing else. */
-export function joinOwned(chunks: readonly Uint8Array[]): Uint8Array {
-  let bytes = 0;
-  for (const c of chunks) bytes += c.byteLength;
-  const out = new Uint8Array(bytes);
+/**
+ * Bytes `from` to `to` of the chunks joined (all of them by default), copied into one new array
+ * that shares memory with nothing else.
+ */
+export function joinOwned(chunks: readonly Uint8Array[], from = 0, to = Infinity): Uint8Array {
+  let total = 0;
+  for (const c of chunks) total += c.byteLength;
+  const end = Math.min(to, total);
+  const out = new Uint8Array(Math.max(0, end - from));
   let at = 0;
   for (const c of chunks) {
-    out.set(c, at);
+    const lo = Math.max(from - at, 0);
+    const hi = Math.min(end - at, c.byteLength);
+    if (hi > lo) out.set(lo === 0 && hi === c.byteLength ? c : c.subarray(lo, hi), at + lo - from);
     at += c.byteLength;
+    if (at >= end) break;
   }
   return out;
 }

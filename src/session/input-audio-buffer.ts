@@ -78,26 +78,30 @@ export class InputAudioBuffer {
 
   /** Drops the audio before timeline position `ms`. */
   dropBefore(ms: number): void {
-    this.drop(Math.min(this.bytes, Math.max(0, this.byteAt(ms) - this.startByte)));
+    this.drop(this.offsetOf(ms));
   }
 
   /** Copies the audio from timeline position `ms` to the end. */
   copyFrom(ms: number): Uint8Array {
-    const all = joinOwned(this.chunks);
-    return all.subarray(Math.min(all.byteLength, Math.max(0, this.byteAt(ms) - this.startByte)));
+    return joinOwned(this.chunks, this.offsetOf(ms));
   }
 
   /** Takes the audio between two timeline positions and drops everything before the second. */
   takeRange(fromMs: number, toMs: number): Uint8Array {
-    // Its tail stays as the buffer's next audio: an array of its own, not a slice of Node's pool.
-    const all = joinOwned(this.chunks);
-    const from = Math.min(all.byteLength, Math.max(0, this.byteAt(fromMs) - this.startByte));
-    const to = Math.min(all.byteLength, Math.max(from, this.byteAt(toMs) - this.startByte));
-    const out = all.subarray(from, to);
-    this.chunks = to < all.byteLength ? [all.subarray(to)] : [];
+    // Each an array of its own, not a slice of Node's pool nor of the other: the taken audio is
+    // kept with its item (and not copied again there), the tail is the buffer's next audio.
+    const from = this.offsetOf(fromMs);
+    const to = Math.max(from, this.offsetOf(toMs));
+    const out = joinOwned(this.chunks, from, to);
+    this.chunks = to < this.bytes ? [joinOwned(this.chunks, to)] : [];
     this.startByte += to;
     this.bytes -= to;
     return out;
+  }
+
+  /** Where timeline position `ms` falls in the buffered bytes (clamped to them). */
+  private offsetOf(ms: number): number {
+    return Math.min(this.bytes, Math.max(0, this.byteAt(ms) - this.startByte));
   }
 
   private drop(count: number): void {

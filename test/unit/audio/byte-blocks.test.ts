@@ -1,6 +1,6 @@
 /** Audio chunks copied into blocks of their own: same bytes, fewer views, no slice of Node's pool kept. */
 import { describe, expect, it } from 'vitest';
-import { ByteBlocks, joinOwned } from '../../../src/audio/byte-blocks.js';
+import { ByteBlocks, joinOwned, ownsBuffer } from '../../../src/audio/byte-blocks.js';
 import { ReplayBuffer } from '../../../src/providers/deepgram/replay-buffer.js';
 import { InputAudioBuffer } from '../../../src/session/input-audio-buffer.js';
 
@@ -59,6 +59,22 @@ describe('ByteBlocks', () => {
   });
 });
 
+describe('joinOwned', () => {
+  const chunks = [new Uint8Array([0, 1, 2]), new Uint8Array([3]), new Uint8Array([4, 5, 6, 7])];
+
+  it('copies any byte range of the joined chunks into an array of its own', () => {
+    const all = [0, 1, 2, 3, 4, 5, 6, 7];
+    for (let from = 0; from <= 8; from++)
+      for (let to = from; to <= 9; to++) {
+        const got = joinOwned(chunks, from, to);
+        expect(Array.from(got)).toEqual(all.slice(from, to));
+        expect(ownsBuffer(got)).toBe(true);
+      }
+    expect(Array.from(joinOwned(chunks, 5))).toEqual([5, 6, 7]);
+    expect(joinOwned(chunks, 9).byteLength).toBe(0);
+  });
+});
+
 describe('buffers that hold audio for a turn', () => {
   it('the input audio buffer keeps no slice of the pool, through take, takeRange and copyFrom', () => {
     const held = new InputAudioBuffer(8, 10_000, 1);
@@ -79,6 +95,23 @@ describe('buffers that hold audio for a turn', () => {
     const rest = input.take();
     expect(rest.some((c) => pools.has(c.buffer as ArrayBuffer))).toBe(false);
     expect(bytesOf([kept, ...rest])).toEqual(appends.flatMap((a) => Array.from(a)));
+  });
+
+  it('takeRange and copyFrom give arrays of their own, holding only the audio asked for', () => {
+    // Owned, a turn's audio goes into its item as it is (conversation.ts copies anything else).
+    const input = new InputAudioBuffer(8, 10_000, 1);
+    for (let i = 0; i < 50; i++) input.append(pooled(new Array<number>(160).fill(i)));
+    const from = input.copyFrom(900);
+    expect(ownsBuffer(from)).toBe(true);
+    expect(from.byteLength).toBe(800);
+    expect(from[0]).toBe(45);
+    const turn = input.takeRange(100, 500);
+    expect(ownsBuffer(turn)).toBe(true);
+    expect([turn.byteLength, turn[0], turn[turn.byteLength - 1]]).toEqual([3200, 5, 24]);
+    const rest = input.take();
+    expect(rest.every(ownsBuffer)).toBe(true);
+    expect(bytesOf(rest)).toHaveLength(4000);
+    expect(rest[0]![0]).toBe(25);
   });
 
   it('the STT replay buffer keeps no slice of the pool and replays the same bytes', () => {
