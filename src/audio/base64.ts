@@ -3,7 +3,9 @@
  *
  * Node's Buffer.from(s, 'base64') never fails: it silently skips invalid characters, accepts the base64url
  * alphabet and stops at the first '='. For audio that means corrupted input becomes shifted, garbled samples,
- * so we validate first and only then hand the string to the (fast, native) decoder.
+ * so we validate first and only then hand the string to the (fast, native) decoder. (Checking the decoded
+ * length instead would miss characters above U+00FF: Node 20 reads them by their low byte, so 'Ł', U+0141,
+ * decodes as 'A'.)
  */
 
 import { Buffer } from 'node:buffer';
