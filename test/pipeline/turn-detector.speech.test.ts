@@ -131,7 +131,11 @@ describe('24 kHz input through the VAD-grade filter server VAD uses', () => {
     for (let i = 0; i < pcm.length; i += 480) parts.push(r.push(pcm.subarray(i, i + 480)));
     parts.push(r.flush());
     const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
     return out;
   }
 

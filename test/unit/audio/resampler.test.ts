@@ -196,7 +196,7 @@ describe('StreamingResampler', () => {
     };
 
     it('keeps speech-band tones (SNR > 40 dB up to 0.6 x the 8 kHz Nyquist) with less lookahead', () => {
-      // 40 dB here is a gain error under 1 %: nothing to a VAD.
+      // 40 dB here is an error under 1 % of the tone: nothing to a VAD.
       for (const hz of [300, 1000, 2000, 3000, 4000, 4800])
         expect(toneSnrDb(run(tone(24_000, hz, 6_000)).out, 16_000, hz)).toBeGreaterThan(40);
       expect(run(new Int16Array(0)).delayMs).toBeLessThan(new StreamingResampler(24_000, 16_000).delayMs / 4);
