@@ -255,7 +255,12 @@ export class StreamingResampler {
 }
 
 /** Resamples a whole buffer in one go (same result as push + flush on a fresh StreamingResampler). */
-export function resamplePcm16(pcm: Int16Array, fromRate: number, toRate: number): Int16Array {
-  const resampler = new StreamingResampler(fromRate, toRate);
+export function resamplePcm16(
+  pcm: Int16Array,
+  fromRate: number,
+  toRate: number,
+  quality: ResamplerQuality = DEFAULT_QUALITY,
+): Int16Array {
+  const resampler = new StreamingResampler(fromRate, toRate, quality);
   return concat(resampler.push(pcm), resampler.flush());
 }
